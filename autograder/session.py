@@ -1,0 +1,273 @@
+"""One submission, executed in a sandbox and then driven through a data-only channel.
+
+``Session.start()`` runs the student's notebook inside bubblewrap and returns
+the executed notebook (read back as JSON and validated); ``Session.call()``
+sends a probe and its inputs to the kernel that ran the notebook and returns
+what came back as plain data. A call that hangs or a kernel that dies marks
+the session dead with a reason the student can read; ``restart()`` gives the
+next part of the grading a fresh sandbox.
+"""
+import inspect
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+
+import nbformat
+
+from .sandbox import bwrap
+from .sandbox.inside import wire
+
+SCRATCH_CONTROL = ".autograder"
+NOTEBOOK_NAME = "submission.ipynb"
+
+
+class SandboxGone(Exception):
+    """The sandbox stopped answering: time limit, crash, memory or exit."""
+
+
+class StudentError(Exception):
+    """The student's code raised while a probe ran it."""
+
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+@dataclass
+class SandboxConfig:
+    """How a submission is executed; ``GradeInSandbox`` fills it from traitlets."""
+
+    limits: bwrap.Limits = field(default_factory=bwrap.Limits)
+    cell_timeout: float = 60.0
+    notebook_timeout: float = 300.0
+    call_timeout: float = 30.0
+    max_notebook_bytes: int = 50 << 20
+    python: str = sys.executable
+
+
+def sandbox_env(config):
+    venv_bin = os.path.dirname(config.python)
+    return {
+        "HOME": bwrap.SCRATCH,
+        "TMPDIR": bwrap.SCRATCH + "/.tmp",
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": bwrap.SCRATCH + "/.config/matplotlib",
+        # Quiet, single-threaded and reproducible TensorFlow: the same numbers on
+        # every machine, and no thread pools to multiply the process count.
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "TF_NUM_INTEROP_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
+
+
+def read_untrusted(directory, relpath, max_bytes):
+    """Read a file the sandbox wrote, refusing symlinks, non-files and huge files."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in relpath.split("/")[:-1]:
+            new = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = new
+        ffd = os.open(relpath.split("/")[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    finally:
+        os.close(fd)
+    with os.fdopen(ffd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not (st.st_mode & 0o170000 == 0o100000):
+            raise OSError(f"{relpath} is not a regular file")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"{relpath} is larger than {max_bytes} bytes")
+    return data
+
+
+class Session:
+    """A student's notebook running in a sandbox, answering probes."""
+
+    def __init__(self, nb, config=None, log=None):
+        self.nb = nb
+        self.config = config or SandboxConfig()
+        self.log = log
+        self.dead = "not started"
+        self.proc = None
+        self.scratch = None
+        self.channel = None
+        self._listener = None
+        self._defined = set()
+        self.starts = 0
+        self.executed = None
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self):
+        """Execute the notebook in a new sandbox; return the executed notebook or None."""
+        self.close()
+        self.starts += 1
+        self._defined = set()
+        self.scratch = tempfile.mkdtemp(prefix="autograder-")
+        control = os.path.join(self.scratch, SCRATCH_CONTROL)
+        os.makedirs(os.path.join(self.scratch, ".tmp"))
+        os.makedirs(os.path.join(self.scratch, ".config", "matplotlib"))
+        os.makedirs(control)
+        with open(os.path.join(self.scratch, NOTEBOOK_NAME), "w", encoding="utf-8") as f:
+            nbformat.write(self.nb, f)
+        sock_path = os.path.join(control, "channel.sock")
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(sock_path)
+        self._listener.listen(1)
+        os.chmod(sock_path, 0o666)
+        bwrap.prepare_scratch(self.scratch)
+        inside = f"{bwrap.SCRATCH}/{SCRATCH_CONTROL}"
+        argv = [self.config.python, f"{bwrap.MOUNT_POINT}/run_notebook.py",
+                f"{bwrap.SCRATCH}/{NOTEBOOK_NAME}", f"{inside}/executed.ipynb",
+                f"{inside}/channel.sock", str(self.config.cell_timeout)]
+        started = time.monotonic()
+        # The sandbox's own stderr (runner and kernel, TF logs included) goes to a
+        # grader-side file: useful in the log when a sandbox fails, never graded.
+        self._stderr = tempfile.TemporaryFile()
+        self.proc = bwrap.start(argv, self.scratch, sandbox_env(self.config), self.config.limits,
+                                stderr=self._stderr)
+        self.dead = self._wait_for_kernel(started + self.config.notebook_timeout)
+        self.executed = self._read_executed()
+        self.elapsed = time.monotonic() - started
+        return self.executed
+
+    def _wait_for_kernel(self, deadline):
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._kill()
+                return (f"the notebook did not finish running within "
+                        f"{self.config.notebook_timeout:g} s (an endless loop, or far too slow)")
+            ready, _, _ = select.select([self._listener], [], [], min(remaining, 0.1))
+            if ready:
+                self.channel, _ = self._listener.accept()
+                return None
+            if self.proc.poll() is not None:
+                return self._exit_reason("while the notebook was running")
+
+    def _exit_reason(self, when):
+        code = self.proc.returncode
+        if code is not None and code < 0:
+            sig = signal.Signals(-code).name
+            return f"the sandbox was stopped by {sig} {when} (memory, CPU-time or process limit)"
+        if code == 3:
+            return f"the notebook's kernel died {when} (it crashed, ran out of memory or exited)"
+        return f"the notebook's kernel stopped {when} (exit status {code})"
+
+    def stderr_tail(self, limit=4000):
+        """The last bytes the sandbox wrote to stderr, for the grader's log."""
+        if getattr(self, "_stderr", None) is None:
+            return ""
+        self._stderr.seek(0, os.SEEK_END)
+        size = self._stderr.tell()
+        self._stderr.seek(max(0, size - limit))
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def _read_executed(self):
+        """The executed notebook, validated, or None if it is missing or corrupt."""
+        try:
+            data = read_untrusted(self.scratch, f"{SCRATCH_CONTROL}/executed.ipynb",
+                                  self.config.max_notebook_bytes)
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+            nbformat.validate(nb)
+        except Exception as exc:  # anything wrong with it means: no outputs to show
+            if self.log:
+                self.log.warning("could not read the executed notebook: %s", exc)
+            return None
+        return nb
+
+    def _kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+    def close(self):
+        """Say goodbye, stop every process of the sandbox and delete its scratch folder."""
+        if self.channel is not None:
+            try:
+                self.channel.settimeout(1.0)
+                wire.send(self.channel, {"op": "bye"})
+            except OSError:
+                pass
+            self.channel.close()
+            self.channel = None
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=2.0)
+            except Exception:
+                pass
+            self._kill()
+            self.proc = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+        self.dead = self.dead or "closed"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- probes ------------------------------------------------------------
+    def _exchange(self, request, arrays, timeout, what):
+        if self.dead:
+            raise SandboxGone(self.dead)
+        try:
+            self.channel.settimeout(timeout)
+            wire.send(self.channel, request, arrays)
+            reply, out = wire.recv(self.channel)
+        except socket.timeout:
+            self.dead = f"time limit: {what} took longer than {timeout:g} s"
+        except (EOFError, ConnectionError, OSError):
+            self.proc.poll()
+            self.dead = self._exit_reason(f"during {what}") if self.proc.returncode is not None \
+                else f"the notebook's kernel stopped answering during {what} (crash, memory or exit)"
+        except wire.WireError as exc:
+            self.dead = f"the sandbox sent back data that could not be read ({exc})"
+        else:
+            return reply, out
+        self._kill()
+        raise SandboxGone(self.dead)
+
+    def call(self, probe, what="a call to your code", **kwargs):
+        """Run ``probe(namespace, **kwargs)`` in the kernel; return its plain-data result."""
+        key = f"{probe.__module__}.{probe.__name__}"
+        if key not in self._defined:
+            source = textwrap.dedent(inspect.getsource(probe))
+            reply, _ = self._exchange({"op": "define", "key": key, "name": probe.__name__,
+                                       "source": source}, {}, self.config.call_timeout, what)
+            if not reply.get("ok"):
+                raise RuntimeError(f"probe {key} could not be defined: {reply.get('error')}")
+            self._defined.add(key)
+        arrays = {k: v for k, v in kwargs.items() if hasattr(v, "dtype")}
+        plain = {k: v for k, v in kwargs.items() if k not in arrays}
+        reply, out = self._exchange({"op": "call", "probe": key, "kwargs": plain, "seed": 0},
+                                    arrays, self.config.call_timeout, what)
+        if not reply.pop("ok", False):
+            raise StudentError(str(reply.get("error_type", "Error"))[:100],
+                               str(reply.get("error", ""))[:2000])
+        reply.update(out)
+        return reply
