@@ -1,0 +1,110 @@
+"""The vocabulary of the hidden checks: points, settings, calls and staged comparisons.
+
+Every exercise module builds its checks from these pieces, so that all parts
+score, shrink and explain themselves the same way. A failed check raises
+``Mismatch`` whose message is what the student reads: the smallest failing
+example (hypothesis shrinks it before the last raise), what was expected and
+what came back. Nothing here ever shows the source of a check.
+"""
+import numpy as np
+from hypothesis import HealthCheck, Phase, settings
+
+from .session import StudentError
+
+#: One set of settings for every property: the same examples for every
+#: student (derandomized, no database), no deadline (time limits live in the
+#: sandbox), one bug reported per property, and no "explain" phase, whose
+#: report quotes lines of the check's source.
+GRADING = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    print_blob=False,
+    report_multiple_bugs=False,
+    phases=(Phase.explicit, Phase.generate, Phase.shrink),
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def points(value):
+    """Declare how many points a property is worth."""
+    def mark(check):
+        check.points = value
+        return check
+    return mark
+
+
+def veto(check):
+    """Mark a check whose failure costs the whole part (e.g. a banned built-in)."""
+    check.veto = True
+    check.points = 0
+    return check
+
+
+class Mismatch(AssertionError):
+    """A property failed; the message is written for the student."""
+
+
+def fmt(array, precision=4):
+    """A small, readable rendering of an array for feedback."""
+    array = np.asarray(array)
+    if array.dtype.kind in "iub":
+        return np.array2string(array, separator=", ", max_line_width=100, threshold=200)
+    return np.array2string(array, precision=precision, separator=", ", suppress_small=True,
+                           max_line_width=100, threshold=200, floatmode="maxprec")
+
+
+def show(**values):
+    """Render named inputs, e.g. ``show(X=X, K=K)``, one per line."""
+    lines = []
+    for name, value in values.items():
+        if isinstance(value, np.ndarray):
+            text = fmt(value).replace("\n", "\n" + " " * (len(name) + 3))
+            lines.append(f"{name} = {text}   # shape {value.shape}, {value.dtype}")
+        else:
+            lines.append(f"{name} = {value!r}")
+    return "\n".join(lines)
+
+
+def call(student, probe, description, **inputs):
+    """Run a probe, turning an exception in the student's code into a ``Mismatch``."""
+    try:
+        return student.call(probe, **inputs)
+    except StudentError as exc:
+        if exc.error_type == "NotImplementedError":
+            raise Mismatch(f"{description} 还没有实现（抛出了 NotImplementedError）。") from None
+        raise Mismatch(f"{description} 抛出了异常：\n{exc.message}") from None
+
+
+ARRAY_TYPES = ("numpy.ndarray", "tf.Tensor", "tf.Variable")
+
+
+def returned_array(result, key, description, allowed=ARRAY_TYPES):
+    """Stage 1 (type): the value came back as a tensor, variable or array."""
+    kind = result.get(key + "_type", "nothing")
+    if kind not in allowed or key not in result:
+        raise Mismatch(f"{description} 返回了 {kind}；应当返回 tf.Tensor、tf.Variable 或 numpy 数组。")
+    return result[key]
+
+
+def expect_array(actual, expected, description, rtol=1e-4, atol=1e-4, explain_shape=""):
+    """Stages 2-4: shape, dtype, then values; stop at the first difference."""
+    expected = np.asarray(expected)
+    if actual.shape != expected.shape:
+        raise Mismatch(f"{description} 的形状是 {actual.shape}，应当是 {expected.shape}"
+                       f"{explain_shape}。")
+    if actual.dtype.kind not in "iuf":
+        raise Mismatch(f"{description} 的数据类型是 {actual.dtype}，应当是浮点数（例如 float32）。")
+    actual64 = actual.astype(np.float64)
+    if not np.all(np.isfinite(actual64)):
+        raise Mismatch(f"{description} 含有 NaN 或 inf：\n{fmt(actual)}")
+    close = np.isclose(actual64, expected, rtol=rtol, atol=atol)
+    if not close.all():
+        wrong = np.argwhere(~close)
+        where = ", ".join(str(tuple(int(i) for i in idx)) for idx in wrong[:5])
+        more = f" 等 {len(wrong)} 处" if len(wrong) > 5 else ""
+        raise Mismatch(
+            f"{description} 的数值不对（位置 {where}{more} 不同）。\n"
+            f"应当是：\n{fmt(expected)}\n实际是：\n{fmt(actual)}")
+    return actual64

@@ -1,0 +1,159 @@
+"""Run the hidden checks of some exercises against one submission, with pytest.
+
+``grade(student, names)`` runs pytest in this (the grader's) process on the
+exercise modules, hands each check the ``student`` fixture, and collects one
+``PartResult`` per exercise: each property's points, pass or fail, and the
+student-facing message of its smallest failing example. A property that could
+not be graded (the sandbox hit a limit or died) scores zero and says why; the
+part is then flagged, never shown as a plain zero.
+"""
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from . import exercises
+from .checks import Mismatch
+from .session import SandboxGone
+
+
+@dataclass
+class PropertyResult:
+    name: str
+    title: str
+    points: float
+    passed: bool
+    message: str = ""
+    ungraded: bool = False
+    veto: bool = False
+
+
+@dataclass
+class PartResult:
+    exercise: str
+    title: str
+    max_points: float
+    properties: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ungraded(self):
+        return [p for p in self.properties if p.ungraded]
+
+    @property
+    def vetoed(self):
+        return [p for p in self.properties if p.veto and not p.passed and not p.ungraded]
+
+    @property
+    def score(self):
+        if self.vetoed:
+            return 0.0
+        return float(sum(p.points for p in self.properties if p.passed and not p.veto))
+
+
+def _title(check):
+    doc = (getattr(check, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else check.__name__
+
+
+class _Collector:
+    """A pytest plugin: provides the ``student`` fixture and records outcomes."""
+
+    def __init__(self, student, names, part_budget):
+        self._student = student
+        self.names = names
+        self.part_budget = part_budget
+        self.results = {}
+        self._current = None
+
+    @pytest.fixture(scope="session")
+    def student(self):
+        return self._student
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        items[:] = [i for i in items if getattr(i.module, "EXERCISE", None) in self.names]
+
+    def pytest_runtest_setup(self, item):
+        name = item.module.EXERCISE
+        if name != self._current:
+            self._current = name
+            self._started = time.monotonic()
+            self._student.begin_part(name, self.part_budget)
+            module = item.module
+            self.results[name] = PartResult(name, getattr(module, "TITLE", name),
+                                            exercises.max_points(module))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "setup" and report.failed or report.when == "call":
+            part = self.results[item.module.EXERCISE]
+            check = item.obj
+            error = call.excinfo.value if call.excinfo is not None else None
+            result = PropertyResult(item.name, _title(check), getattr(check, "points", 0),
+                                    passed=error is None, veto=getattr(check, "veto", False))
+            if isinstance(error, Mismatch):
+                result.message = str(error)
+            elif isinstance(error, SandboxGone):
+                result.ungraded, result.message = True, f"无法评分：{error}"
+            elif error is not None:
+                # A bug in a check or a failure of the grader itself is never the
+                # student's fault: flag it for the instructor, do not call it wrong.
+                result.ungraded = True
+                result.message = f"评分器内部错误（{type(error).__name__}）：请联系助教重新评分。"
+            part.properties.append(result)
+            part.seconds = time.monotonic() - self._started
+
+
+def grade(student, names, part_budget=300.0):
+    """Run the checks of the exercises ``names`` against ``student``.
+
+    ``student`` needs ``cells`` (the code cells' sources), ``call(probe,
+    **inputs)`` and ``begin_part(name, budget)``. Returns ``{name: PartResult}``.
+    """
+    names = [n for n in names if exercises.load(n) is not None]
+    if not names:
+        return {}
+    modules = [exercises.load(n) for n in names]
+    collector = _Collector(student, set(names), part_budget)
+    args = [m.__file__ for m in modules] + [
+        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:logging",
+        "-p", "no:warnings", "-p", "no:stepwise", "-p", "no:doctest", "--noconftest",
+        "-o", "python_functions=test_*", "-o", "addopts=", "-o", "testpaths=",
+        "-W", "ignore",
+    ]
+    code = pytest.main(args, plugins=[collector])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"the hidden checks could not run (pytest exit code {code})")
+    for name, module in zip(names, modules):
+        collector.results.setdefault(name, PartResult(name, getattr(module, "TITLE", name),
+                                                      exercises.max_points(module)))
+    return {name: collector.results[name] for name in names}
+
+
+class SandboxedStudent:
+    """A submission as the checks see it: its code cells and calls into its sandbox.
+
+    A part starts with a live sandbox: if an earlier part left it dead (a time
+    limit, a crash), the notebook is executed again in a fresh one, so one
+    broken part does not take the others down. Each part also has a wall-clock
+    budget, after which its remaining calls are not made.
+    """
+
+    def __init__(self, session, cells):
+        self.session = session
+        self.cells = cells
+        self.deadline = float("inf")
+        self.budget = None
+
+    def begin_part(self, name, budget):
+        if self.session.dead:
+            self.session.start()
+        self.budget = budget
+        self.deadline = time.monotonic() + budget
+
+    def call(self, probe, **inputs):
+        if time.monotonic() > self.deadline:
+            raise SandboxGone(f"本部分的评分时间（{self.budget:g} 秒）已用完，其余性质未能检查")
+        return self.session.call(probe, **inputs)
