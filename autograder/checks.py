@@ -73,8 +73,8 @@ def call(student, probe, description, **inputs):
         return student.call(probe, **inputs)
     except StudentError as exc:
         if exc.error_type == "NotImplementedError":
-            raise Mismatch(f"{description} 还没有实现（抛出了 NotImplementedError）。") from None
-        raise Mismatch(f"{description} 抛出了异常：\n{exc.message}") from None
+            raise Mismatch(f"{description}→ 还没有实现（抛出了 NotImplementedError）。") from None
+        raise Mismatch(f"{description}→ 抛出了异常：{exc.message}") from None
 
 
 ARRAY_TYPES = ("numpy.ndarray", "tf.Tensor", "tf.Variable")
@@ -84,7 +84,7 @@ def returned_array(result, key, description, allowed=ARRAY_TYPES):
     """Stage 1 (type): the value came back as a tensor, variable or array."""
     kind = result.get(key + "_type", "nothing")
     if kind not in allowed or key not in result:
-        raise Mismatch(f"{description} 返回了 {kind}；应当返回 tf.Tensor、tf.Variable 或 numpy 数组。")
+        raise Mismatch(f"{description}→ 返回了 {kind}；应当返回 tf.Tensor、tf.Variable 或 numpy 数组。")
     return result[key]
 
 
@@ -92,19 +92,19 @@ def expect_array(actual, expected, description, rtol=1e-4, atol=1e-4, explain_sh
     """Stages 2-4: shape, dtype, then values; stop at the first difference."""
     expected = np.asarray(expected)
     if actual.shape != expected.shape:
-        raise Mismatch(f"{description} 的形状是 {actual.shape}，应当是 {expected.shape}"
+        raise Mismatch(f"{description}→ 结果的形状是 {actual.shape}，应当是 {expected.shape}"
                        f"{explain_shape}。")
     if actual.dtype.kind not in "iuf":
-        raise Mismatch(f"{description} 的数据类型是 {actual.dtype}，应当是浮点数（例如 float32）。")
+        raise Mismatch(f"{description}→ 结果的数据类型是 {actual.dtype}，应当是浮点数（例如 float32）。")
     actual64 = actual.astype(np.float64)
     if not np.all(np.isfinite(actual64)):
-        raise Mismatch(f"{description} 含有 NaN 或 inf：\n{fmt(actual)}")
+        raise Mismatch(f"{description}→ 结果含有 NaN 或 inf：\n{fmt(actual)}")
     close = np.isclose(actual64, expected, rtol=rtol, atol=atol)
     if not close.all():
         wrong = np.argwhere(~close)
         where = ", ".join(str(tuple(int(i) for i in idx)) for idx in wrong[:5])
         more = f" 等 {len(wrong)} 处" if len(wrong) > 5 else ""
         raise Mismatch(
-            f"{description} 的数值不对（位置 {where}{more} 不同）。\n"
+            f"{description}→ 结果的数值不对（位置 {where}{more} 不同）。\n"
             f"应当是：\n{fmt(expected)}\n实际是：\n{fmt(actual)}")
     return actual64

@@ -36,6 +36,28 @@ class PartResult:
     properties: list = field(default_factory=list)
     seconds: float = 0.0
 
+    @classmethod
+    def ungraded_part(cls, module, reason):
+        """A part none of whose properties could be checked."""
+        part = cls(module.EXERCISE, getattr(module, "TITLE", module.EXERCISE),
+                   exercises.max_points(module))
+        part.properties = [PropertyResult(check.__name__, _title(check), getattr(check, "points", 0),
+                                          passed=False, ungraded=True, veto=getattr(check, "veto", False),
+                                          message=f"无法评分：{reason}")
+                           for check in exercises.checks(module)]
+        return part
+
+    @property
+    def status(self):
+        """``graded``, or ``ungraded`` when some property could not be checked."""
+        return "ungraded" if self.ungraded else "graded"
+
+    def to_json(self):
+        return {"exercise": self.exercise, "title": self.title, "score": self.score,
+                "max_points": self.max_points, "status": self.status,
+                "seconds": round(self.seconds, 3),
+                "properties": [vars(p) for p in self.properties]}
+
     @property
     def ungraded(self):
         return [p for p in self.properties if p.ungraded]

@@ -101,7 +101,7 @@ KIND_NAMES = {"tensor": "tf.constant", "ndarray": "np.array", "variable": "tf.Va
 
 def run(student, X, K, kind):
     """The student's corr2d(X, K) as a float64 array, after the type stage."""
-    description = f"corr2d(X, K)，其中 X、K 是 {KIND_NAMES[kind]}：\n{show(X=X, K=K)}\n"
+    description = f"调用 corr2d(X, K)，X 与 K 为 {KIND_NAMES[kind]}：\n{show(X=X, K=K)}\n"
     result = call(student, corr2d_probe, description, X=X, K=K, kind=kind)
     return returned_array(result, "Y", description), description
 
@@ -124,7 +124,7 @@ def test_output_shape(student, case):
     Y, description = run(student, X, K, kind)
     expected = (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)
     if Y.shape != expected:
-        raise Mismatch(f"{description}输出形状是 {Y.shape}，应当是 (h-kh+1, w-kw+1) = {expected}。")
+        raise Mismatch(f"{description}→ 输出形状是 {Y.shape}，应当是 (h-kh+1, w-kw+1) = {expected}。")
 
 
 @points(3)
@@ -165,7 +165,7 @@ def test_linear_in_kernel(student, case, data):
         expect_array(Ysum, Y1.astype(np.float64) + Y2, description + "（对比 corr2d(X, K1) + corr2d(X, K2)）",
                      rtol=1e-4, atol=2 * tolerance(X, np.abs(K1) + np.abs(K2)))
     else:
-        raise Mismatch(f"{description}形状随核的数值而变化：{Y1.shape}、{Y2.shape}、{Ysum.shape}。")
+        raise Mismatch(f"{description}→ 输出形状随核的数值而变化：{Y1.shape}、{Y2.shape}、{Ysum.shape}。")
 
 
 @points(1)

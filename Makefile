@@ -1,0 +1,45 @@
+# The course's commands. Everything runs from this folder, in .venv, with the
+# exact versions of requirements.lock.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup sandbox release demo test bench clean
+
+setup: $(STAMP) sandbox
+
+$(STAMP): requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.lock
+	touch $@
+
+# bubblewrap is the sandbox; Debian's package. Installed here when missing
+# (as root, as CI runs), otherwise the command to run is printed.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get install -y -qq bubblewrap || (apt-get update -qq && apt-get install -y -qq bubblewrap)) >/dev/null; \
+	  else echo "bubblewrap is missing: sudo apt-get install bubblewrap" >&2; exit 1; fi; }
+	@bwrap --ro-bind / / --unshare-net --unshare-pid --dev /dev --proc /proc true || \
+	  { echo "bubblewrap cannot create namespaces on this machine" >&2; exit 1; }
+
+# Regenerate the student release (assignments/conv2d) from source/.
+release: setup
+	nbgrader generate_assignment conv2d --force
+
+# Build the demo class into submitted/, grade it, write feedback and grades.csv.
+demo: setup
+	$(VENV)/bin/python -m autograder.demo
+
+test: setup
+	$(VENV)/bin/python -m pytest tests
+
+bench: setup
+	$(VENV)/bin/python -m autograder.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf submitted autograded feedback gradebook.db grades.csv .nbgrader.log

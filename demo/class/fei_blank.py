@@ -1,0 +1,1 @@
+# Submitted the release unchanged: every stub still raises NotImplementedError.

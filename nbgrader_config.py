@@ -1,0 +1,47 @@
+"""nbgrader configuration of the conv2d course: run every nbgrader command from this folder.
+
+Grading replaces nbgrader's ``Execute`` step with ``GradeInSandbox``: student
+code runs only in bubblewrap, and the hidden checks score each grade cell from
+plain data in this process. Everything else is nbgrader's own pipeline.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput,
+    SaveAutoGrades,
+)
+
+from autograder.preprocessors.grade_in_sandbox import GradeInSandbox  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by traitlets)
+
+c.CourseDirectory.course_id = "d2l-conv2d"
+c.CourseDirectory.release_directory = "assignments"
+
+c.ClearSolutions.code_stub = {"python": "# 请在这里写你的代码\nraise NotImplementedError('请完成这一部分')"}
+
+c.Autograde.autograde_preprocessors = [
+    GradeInSandbox,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Sandbox limits (see autograder/preprocessors/grade_in_sandbox.py for each knob).
+c.GradeInSandbox.memory_limit = 4 << 30
+c.GradeInSandbox.cpu_time_limit = 600
+c.GradeInSandbox.max_processes = 64
+c.GradeInSandbox.cell_timeout = 60
+c.GradeInSandbox.notebook_timeout = 300
+c.GradeInSandbox.call_timeout = 30
+c.GradeInSandbox.part_time_budget = 300
+
+# Feedback never shows a hidden-test block.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
