@@ -1,0 +1,112 @@
+"""What student code can and cannot do inside the sandbox."""
+import os
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.session import SandboxConfig, SandboxGone, Session, StudentError
+
+from .conftest import ROOT
+
+
+def notebook(*sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def outputs(executed, index):
+    return "".join(o.get("text", "") + o.get("ename", "") + o.get("evalue", "")
+                   for o in executed.cells[index].outputs)
+
+
+@pytest.fixture(scope="module")
+def probe_session():
+    nb = notebook("def double(x):\n    return 2 * x\n",
+                  "def slow(x):\n    while True:\n        pass\n")
+    with Session(nb, SandboxConfig(call_timeout=3)) as session:
+        session.start()
+        yield session
+
+
+def double_probe(ns, x):
+    return export(lookup(ns, "double")(x), "y")
+
+
+def slow_probe(ns, x):
+    return export(lookup(ns, "slow")(x), "y")
+
+
+def missing_probe(ns, x):
+    return export(lookup(ns, "nothing_here")(x), "y")
+
+
+def test_probe_round_trip(probe_session):
+    result = probe_session.call(double_probe, x=np.arange(3.0))
+    assert result["y_type"] == "numpy.ndarray"
+    np.testing.assert_array_equal(result["y"], [0.0, 2.0, 4.0])
+
+
+def test_student_exception_is_data(probe_session):
+    with pytest.raises(StudentError) as err:
+        probe_session.call(missing_probe, x=np.zeros(1))
+    assert err.value.error_type == "NameError"
+    assert "nothing_here" in err.value.message
+
+
+def test_call_timeout_kills_the_sandbox():
+    nb = notebook("def slow(x):\n    while True:\n        pass\n")
+    with Session(nb, SandboxConfig(call_timeout=2)) as session:
+        session.start()
+        with pytest.raises(SandboxGone, match="time limit"):
+            session.call(slow_probe, x=np.zeros(1))
+        assert session.proc is None or session.proc.poll() is not None
+
+
+def test_no_network_no_course_files_read_only_system():
+    secret = os.path.join(ROOT, "nbgrader_config.py")
+    nb = notebook(
+        "import socket\ntry:\n    socket.create_connection(('pypi.org', 443), timeout=3)\n    print('NET OPEN')\n"
+        "except OSError as e:\n    print('net blocked', e)",
+        f"import os\nprint('source visible' if os.path.exists({secret!r}) else 'course hidden')",
+        "try:\n    open('/usr/evil', 'w')\n    print('SYSTEM WRITABLE')\nexcept OSError as e:\n    print('read-only', e)",
+        "import os\nprint(os.getcwd(), sorted(os.listdir('.')))",
+        "open('/scratch/mine.txt', 'w').write('ok'); print('scratch writable')",
+    )
+    with Session(nb) as session:
+        executed = session.start()
+    assert "net blocked" in outputs(executed, 0)
+    assert "course hidden" in outputs(executed, 1)
+    assert "read-only" in outputs(executed, 2)
+    assert "submission.ipynb" in outputs(executed, 3)
+    assert "scratch writable" in outputs(executed, 4)
+
+
+def test_memory_limit_stops_the_notebook_not_the_grader():
+    from autograder.sandbox.bwrap import Limits
+    nb = notebook("import numpy as np\nx = np.ones((1 << 30,), dtype=np.float64)\nprint('ALLOC-OK')",
+                  "print('after')")
+    with Session(nb, SandboxConfig(limits=Limits(memory_bytes=2 << 30))) as session:
+        executed = session.start()
+    text = outputs(executed, 0)
+    assert "ALLOC-OK" not in text and "MemoryError" in text
+    assert "after" in outputs(executed, 1)
+
+
+def test_processes_are_gone_after_close():
+    nb = notebook("import subprocess\np = subprocess.Popen(['sleep', '1000'])\nprint(p.pid)")
+    session = Session(nb)
+    session.start()
+    pid = session.proc.pid
+    session.close()
+    assert not os.path.exists(f"/proc/{pid}")
+    # No process of the sandbox user runs `sleep 1000` any more.
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    assert f.read() != b"sleep\x001000\x00"
+            except OSError:
+                pass
