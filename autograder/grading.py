@@ -14,7 +14,7 @@ import pytest
 
 from . import exercises
 from .checks import Mismatch
-from .session import SandboxGone
+from .session import SandboxGone, StudentError
 
 
 @dataclass
@@ -168,6 +168,10 @@ class SandboxedStudent:
         self.cells = cells
         self.deadline = float("inf")
         self.budget = None
+        # Properties and shrinking ask the same question again and again (the
+        # simplest examples above all); every call starts from the same seeds,
+        # so a repeated call would get the same answer.
+        self._memo = {}
 
     def begin_part(self, name, budget):
         if self.session.dead:
@@ -176,6 +180,29 @@ class SandboxedStudent:
         self.deadline = time.monotonic() + budget
 
     def call(self, probe, **inputs):
+        key = _memo_key(probe, inputs)
+        if key in self._memo:
+            cached = self._memo[key]
+            if isinstance(cached, StudentError):
+                raise cached
+            return dict(cached)
         if time.monotonic() > self.deadline:
             raise SandboxGone(f"本部分的评分时间（{self.budget:g} 秒）已用完，其余性质未能检查")
-        return self.session.call(probe, **inputs)
+        try:
+            result = self.session.call(probe, **inputs)
+        except StudentError as exc:
+            self._memo[key] = exc
+            raise
+        self._memo[key] = result
+        return dict(result)
+
+
+def _memo_key(probe, inputs):
+    parts = [probe.__module__, probe.__name__]
+    for name in sorted(inputs):
+        value = inputs[name]
+        if hasattr(value, "dtype"):
+            parts.append((name, str(value.dtype), value.shape, value.tobytes()))
+        else:
+            parts.append((name, repr(value)))
+    return tuple(parts)
