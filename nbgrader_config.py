@@ -45,3 +45,7 @@ c.GradeInSandbox.part_time_budget = 300
 
 # Feedback never shows a hidden-test block.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# `nbgrader export` adds a status column: a submission that could not be graded
+# (time limit, crash) is flagged as such, never shown as a plain 0.
+c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"

@@ -125,3 +125,46 @@ def test_regrading_gives_identical_scores_and_feedback(course):
     assert strip_timing(results(course, student)) == first
     with open(feedback, encoding="utf-8") as f:
         assert f.read() == first_html
+
+
+@pytest.fixture(scope="module")
+def broken_course(course_factory):
+    """Submissions that hit limits, graded with short limits so the test stays quick."""
+    from autograder.demo import build_submission
+    course = course_factory("broken")
+    nbgrader(course, "generate_assignment", "conv2d", "--force")
+    release = os.path.join(course, "assignments", "conv2d", "conv2d.ipynb")
+    here = os.path.join(os.path.dirname(__file__), "submissions")
+    for name in ("swallows_interrupt", "corr2d_hangs_on_wide_kernels"):
+        with open(os.path.join(here, name + ".py"), encoding="utf-8") as f:
+            nb = build_submission(release, f.read())
+        os.makedirs(os.path.join(course, "submitted", name, "conv2d"))
+        nbformat.write(nb, os.path.join(course, "submitted", name, "conv2d", "conv2d.ipynb"))
+    nbgrader(course, "autograde", "conv2d", "--force", "--GradeInSandbox.cell_timeout=5",
+             "--GradeInSandbox.notebook_timeout=40", "--GradeInSandbox.call_timeout=3")
+    nbgrader(course, "export")
+    return course
+
+
+def export_rows(course):
+    import csv
+    with open(os.path.join(course, "grades.csv"), encoding="utf-8") as f:
+        return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def test_notebook_that_never_ends_is_flagged_not_zeroed(broken_course):
+    row = export_rows(broken_course)["swallows_interrupt"]
+    assert row["status"] == "ungraded"
+    assert "did not finish" in row["status_detail"]
+    for part in results(broken_course, "swallows_interrupt").values():
+        assert part["status"] == "ungraded"
+
+
+def test_a_hanging_part_costs_only_what_could_not_be_graded(broken_course):
+    parts = results(broken_course, "corr2d_hangs_on_wide_kernels")
+    assert parts["corr2d"]["status"] == "ungraded"
+    assert any("time limit" in p["message"] for p in parts["corr2d"]["properties"] if p["ungraded"])
+    # The sandbox is restarted for the next part: the layer is graded in full.
+    assert parts["conv2d_layer"]["status"] == "graded"
+    assert parts["conv2d_layer"]["score"] == parts["conv2d_layer"]["max_points"]
+    assert export_rows(broken_course)["corr2d_hangs_on_wide_kernels"]["status"] == "ungraded"
