@@ -6,6 +6,8 @@ score, shrink and explain themselves the same way. A failed check raises
 example (hypothesis shrinks it before the last raise), what was expected and
 what came back. Nothing here ever shows the source of a check.
 """
+import re
+
 import numpy as np
 from hypothesis import HealthCheck, Phase, settings
 
@@ -67,6 +69,10 @@ def show(**values):
     return "\n".join(lines)
 
 
+#: Terminal escapes and other control characters have no place in feedback.
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def call(student, probe, description, **inputs):
     """Run a probe, turning an exception in the student's code into a ``Mismatch``."""
     try:
@@ -74,7 +80,7 @@ def call(student, probe, description, **inputs):
     except StudentError as exc:
         if exc.error_type == "NotImplementedError":
             raise Mismatch(f"{description}→ 还没有实现（抛出了 NotImplementedError）。") from None
-        raise Mismatch(f"{description}→ 抛出了异常：{exc.message}") from None
+        raise Mismatch(f"{description}→ 抛出了异常：{CONTROL.sub('', exc.message)}") from None
 
 
 ARRAY_TYPES = ("numpy.ndarray", "tf.Tensor", "tf.Variable")

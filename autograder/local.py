@@ -52,7 +52,8 @@ class LocalStudent:
             self._probes[key] = scope[probe.__name__]
         kernel_server.seed_everything(0)
         try:
-            result = self._probes[key](self.namespace, **kwargs)
+            with kernel_server._Quiet():
+                result = self._probes[key](self.namespace, **kwargs)
         except Exception as exc:
             raise StudentError(type(exc).__name__, f"{type(exc).__name__}: {exc}") from None
         header, arrays = kernel_server._plain(result)

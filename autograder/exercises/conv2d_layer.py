@@ -21,7 +21,7 @@ from ..checks import GRADING, Mismatch, call, expect_array, points, returned_arr
 from .corr2d import reference, shapes, tolerance, values
 
 EXERCISE = "conv2d_layer"
-TITLE = "5.1.4 卷积层 Conv2D"
+TITLE = "5.1.2 二维卷积层 Conv2D"
 
 
 # -- strategies ----------------------------------------------------------------
@@ -112,15 +112,15 @@ def require_parameters(result, description, kernel_size, names=("weight", "bias"
     """The parameters ``names`` exist with shapes that can take the given values."""
     if "weight" in names and not result.get("weight_assigned"):
         if not result["weight_exists"]:
-            raise Mismatch(f"{description}构建后 layer 没有属性 weight：请在 build 中用 "
+            raise Mismatch(f"{description}→ 构建后 layer 没有属性 weight：请在 build 中用 "
                            f"self.weight = self.add_weight(...) 创建卷积核。")
-        raise Mismatch(f"{description}layer.weight 的形状是 {tuple(result['weight_shape'] or ())}，"
+        raise Mismatch(f"{description}→ layer.weight 的形状是 {tuple(result['weight_shape'] or ())}，"
                        f"应当是 kernel_size = {kernel_size}（不是输入的形状），无法赋值为 W。")
     if "bias" in names and not result.get("bias_assigned"):
         if not result["bias_exists"]:
-            raise Mismatch(f"{description}构建后 layer 没有属性 bias：请在 build 中用 "
+            raise Mismatch(f"{description}→ 构建后 layer 没有属性 bias：请在 build 中用 "
                            f"self.bias = self.add_weight(...) 创建形状为 (1,) 的偏差。")
-        raise Mismatch(f"{description}layer.bias 的形状是 {tuple(result['bias_shape'] or ())}，"
+        raise Mismatch(f"{description}→ layer.bias 的形状是 {tuple(result['bias_shape'] or ())}，"
                        f"应当是 (1,)（一个标量偏差），无法赋值为 b。")
 
 
@@ -134,7 +134,7 @@ def run_gradients(student, X, W, b, G, parameter):
     require_parameters(result, description, tuple(W.shape), ("weight", parameter))
     if "Y" not in result or result["Y"].shape != G.shape:
         shape = tuple(result["Y"].shape) if "Y" in result else result.get("Y_type", "nothing")
-        raise Mismatch(f"{description}layer(X) 的结果是 {shape}，应当是形状为 {G.shape} 的张量，"
+        raise Mismatch(f"{description}→ layer(X) 的结果是 {shape}，应当是形状为 {G.shape} 的张量，"
                        f"因此无法求梯度。")
     return result, description
 
@@ -143,11 +143,11 @@ def gradient(result, key, parameter, description):
     """Stage 1 for a gradient: it exists (None means the tape lost the parameter)."""
     if result.get(key + "_type") == "None":
         raise Mismatch(
-            f"{description}对 layer.{parameter} 的梯度是 None：GradientTape 没有记录到从 "
+            f"{description}→ 梯度是 None：GradientTape 没有记录到从 "
             f"layer.{parameter} 到输出的计算。常见原因：corr2d 中对 tf.Variable 逐元素赋值"
             f"（Y[i, j].assign(...)）会切断求导链，应当用 tf.stack 等运算构造输出；"
             f"或者 {parameter} 不是可训练参数（trainable=False），或在计算中被转成了 numpy 数组。")
-    return returned_array(result, key, description + f"对 layer.{parameter} 的梯度")
+    return returned_array(result, key, description)
 
 
 # -- checks ----------------------------------------------------------------------
@@ -165,18 +165,18 @@ def test_trainable_variables(student, case):
     if found != expected:
         listed = "、".join(str(s) for s in found) or "无"
         raise Mismatch(
-            f"{description}layer.trainable_variables 中有 {len(found)} 个参数，形状为 {listed}；"
+            f"{description}→ layer.trainable_variables 中有 {len(found)} 个参数，形状为 {listed}；"
             f"应当恰好有 2 个：形状 {kernel_size} 的 weight 和形状 (1,) 的 bias。"
             f"请用 self.add_weight(..., trainable=True) 创建它们（在 Keras 3 中，直接赋值的 "
             f"tf.Variable 不会被层记录为参数）。")
     for name, shape in (("weight", kernel_size), ("bias", (1,))):
         if not result[name + "_exists"]:
-            raise Mismatch(f"{description}layer 没有属性 {name}。")
+            raise Mismatch(f"{description}→ layer 没有属性 {name}。")
         if tuple(result[name + "_shape"] or ()) != shape:
-            raise Mismatch(f"{description}layer.{name} 的形状是 {tuple(result[name + '_shape'] or ())}，"
+            raise Mismatch(f"{description}→ layer.{name} 的形状是 {tuple(result[name + '_shape'] or ())}，"
                            f"应当是 {shape}。")
         if not result[name + "_trainable"]:
-            raise Mismatch(f"{description}layer.{name} 不在 layer.trainable_variables 中：请用 "
+            raise Mismatch(f"{description}→ layer.{name} 不在 layer.trainable_variables 中：请用 "
                            f"self.add_weight(..., trainable=True) 创建。")
 
 
@@ -188,11 +188,11 @@ def test_forward(student, case):
     X, W, b, G = case
     result, description = run(student, X, W, b, G)
     require_parameters(result, description, tuple(W.shape))
-    Y = returned_array(result, "Y", description + "layer(X)")
+    Y = returned_array(result, "Y", description)
     h, w = X.shape
     kh, kw = W.shape
     expected = reference(X, W) + np.float64(b[0])
-    expect_array(Y, expected, description + "layer(X)", rtol=1e-4,
+    expect_array(Y, expected, description, rtol=1e-4,
                  atol=tolerance(X, W) + 1e-4 * abs(float(b[0])),
                  explain_shape=f"（(h-kh+1, w-kw+1) = ({h}-{kh}+1, {w}-{kw}+1)）")
 
@@ -204,8 +204,9 @@ def test_weight_gradient(student, case):
     """对 weight 的梯度正确：dL/dW[a, b] = sum(G * X[a:a+oh, b:b+ow])"""
     X, W, b, G = case
     result, description = run_gradients(student, X, W, b, G, "weight")
+    description += "（检查对 layer.weight 的梯度）\n"
     dW = gradient(result, "dW", "weight", description)
-    expect_array(dW, reference(X, G), description + "对 layer.weight 的梯度", rtol=1e-4,
+    expect_array(dW, reference(X, G), description, rtol=1e-4,
                  atol=tolerance(X, G))
 
 
@@ -216,10 +217,11 @@ def test_bias_gradient(student, case):
     """对 bias 的梯度等于 sum(G)"""
     X, W, b, G = case
     result, description = run_gradients(student, X, W, b, G, "bias")
+    description += "（检查对 layer.bias 的梯度）\n"
     db = gradient(result, "db", "bias", description)
     if db.size == 1:
         db = db.reshape(1)  # the shape of bias is graded by test_trainable_variables
     expected = np.array([G.astype(np.float64).sum()])
     scale = G.size * float(np.max(np.abs(G), initial=0))
-    expect_array(db, expected, description + "对 layer.bias 的梯度", rtol=1e-4,
+    expect_array(db, expected, description, rtol=1e-4,
                  atol=1e-4 * max(1.0, scale))

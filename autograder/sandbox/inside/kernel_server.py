@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import random
+import re
 import socket
 import sys
 import traceback
@@ -164,8 +165,11 @@ class _Quiet:
         return False
 
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 def _error_reply(exc):
-    message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    message = ANSI.sub("", "".join(traceback.format_exception_only(type(exc), exc)).strip())
     return {"ok": False, "error_type": type(exc).__name__, "error": message[:MAX_MESSAGE]}
 
 
