@@ -9,16 +9,21 @@ what came back. Nothing here ever shows the source of a check.
 import re
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 
 from .session import StudentError
 
-#: One set of settings for every property: the same examples for every
-#: student (derandomized, no database), no deadline (time limits live in the
-#: sandbox), one bug reported per property, and no "explain" phase, whose
-#: report quotes lines of the check's source.
+#: The seed of every property's examples. With a fixed seed and no database,
+#: every student faces the same examples, a regrade repeats them exactly, and
+#: properties drawing from the same strategy draw the same examples, so one
+#: call into the student's code (memoised) serves all of them.
+SEED = 20261126
+
+#: One set of settings for every property: no example database, no deadline
+#: (time limits live in the sandbox), one bug reported per property, and no
+#: "explain" phase, whose report quotes lines of the check's source.
 GRADING = settings(
-    derandomize=True,
+    derandomize=False,
     database=None,
     deadline=None,
     max_examples=100,
@@ -30,8 +35,9 @@ GRADING = settings(
 
 
 def points(value):
-    """Declare how many points a property is worth."""
+    """Declare how many points a property is worth (and pin its examples to ``SEED``)."""
     def mark(check):
+        check = seed(SEED)(check)
         check.points = value
         return check
     return mark

@@ -110,3 +110,23 @@ def test_processes_are_gone_after_close():
                     assert f.read() != b"sleep\x001000\x00"
             except OSError:
                 pass
+
+
+def test_python_installed_under_tmp_stays_visible(monkeypatch, tmp_path):
+    """A course cloned into /tmp keeps its venv there: the sandbox's own /tmp must not hide it."""
+    from autograder.sandbox import bwrap
+    extra = tmp_path / "fake-venv"
+    extra.mkdir()
+    (extra / "marker.txt").write_text("visible")
+    extra.chmod(0o755)
+    for parent in extra.parents:
+        if str(parent) == "/tmp":
+            break
+        parent.chmod(0o755)
+    original = bwrap.python_roots
+    monkeypatch.setattr(bwrap, "python_roots", lambda: original() + [str(extra)])
+    nb = notebook(f"print(open({str(extra / 'marker.txt')!r}).read())")
+    with Session(nb) as session:
+        executed = session.start()
+    assert session.dead is None or "did not" not in session.dead
+    assert "visible" in outputs(executed, 0)

@@ -92,15 +92,15 @@ def command(argv, scratch, env):
             cmd += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             cmd += ["--ro-bind", path, path]
+    # /tmp lives in the scratch folder (on disk, under RLIMIT_FSIZE), not in a
+    # tmpfs whose pages no rlimit would count. It is mounted before the Python
+    # installation, which may itself live under /tmp (a clone in /tmp/...).
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--bind", os.path.join(scratch, ".tmp"), "/tmp"]
     made = set()
     for root in python_roots():
         cmd += _parents(root, made) + ["--ro-bind", root, root]
-    cmd += _parents(MOUNT_POINT, made) + ["--ro-bind", INSIDE, MOUNT_POINT,
-            "--proc", "/proc", "--dev", "/dev",
-            # /tmp lives in the scratch folder (on disk, under RLIMIT_FSIZE), not in
-            # a tmpfs whose pages no rlimit would count.
-            "--bind", os.path.join(scratch, ".tmp"), "/tmp",
-            "--bind", scratch, SCRATCH, "--chdir", SCRATCH, "--clearenv"]
+    cmd += _parents(MOUNT_POINT, made) + ["--ro-bind", INSIDE, MOUNT_POINT]
+    cmd += ["--bind", scratch, SCRATCH, "--chdir", SCRATCH, "--clearenv"]
     for key, value in sorted(env.items()):
         cmd += ["--setenv", key, value]
     cmd.append("--")
