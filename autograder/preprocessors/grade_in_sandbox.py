@@ -3,7 +3,6 @@ import copy
 import json
 import os
 
-import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_grade
