@@ -49,8 +49,15 @@ def values(dtype):
     return st.floats(-10, 10, allow_nan=False, allow_subnormal=False, width=32)
 
 
+#: Inputs up to 8 x 8 and kernels up to 4 x 4: every kind of window placement
+#: appears, and a correct but slow loop (the seed's tf.Variable + assign)
+#: still answers 100 examples per property in a few seconds.
+MAX_SIDE = 8
+MAX_KERNEL = 4
+
+
 @st.composite
-def shapes(draw, max_side=10, max_kernel=4):
+def shapes(draw, max_side=MAX_SIDE, max_kernel=MAX_KERNEL):
     """(h, w, kh, kw) with kh <= h, kw <= w; drawn before any value so failures shrink small."""
     kh = draw(st.integers(1, max_kernel))
     kw = draw(st.integers(1, max_kernel))
@@ -171,7 +178,7 @@ def test_linear_in_kernel(student, case, data):
 
 @points(1)
 @settings(GRADING)
-@given(case=cases(shape=shapes(max_side=10).filter(lambda s: s[0] > s[2] and s[1] > s[3])),
+@given(case=cases(shape=shapes().filter(lambda s: s[0] > s[2] and s[1] > s[3])),
        axis=st.sampled_from([0, 1]))
 def test_translation(student, case, axis):
     """平移等变：去掉 X 的第一行（列），输出也恰好去掉第一行（列）"""
