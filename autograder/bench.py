@@ -84,6 +84,20 @@ def timed(fn):
 
 
 def plain_execution(paths):
+    # The kernels inherit this process's stderr: keep TensorFlow's log lines
+    # out of the benchmark's report.
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        _execute_all(paths)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _execute_all(paths):
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,

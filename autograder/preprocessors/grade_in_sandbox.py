@@ -2,6 +2,7 @@
 import copy
 import json
 import os
+import time
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
@@ -42,8 +43,10 @@ class GradeInSandbox(NbGraderPreprocessor):
         # The kernel never sees the hidden-test blocks, only the visible tests.
         runnable = ClearHiddenTests().preprocess(copy.deepcopy(nb), {})[0]
         session = Session(runnable, self.sandbox_config(), log=self.log)
+        started = time.monotonic()
         try:
             executed = session.start()
+            self.log.info("sandbox: notebook executed in %.1f s", time.monotonic() - started)
             self.copy_outputs(executed, nb)
             if session.dead:
                 self.log.warning("sandbox: %s\n%s", session.dead, session.stderr_tail())
@@ -55,6 +58,9 @@ class GradeInSandbox(NbGraderPreprocessor):
                 student = grading.SandboxedStudent(
                     session, [c.source for c in nb.cells if c.cell_type == "code"])
                 results = grading.grade(student, names, self.part_time_budget)
+            self.log.info("hidden checks: %s", ", ".join(
+                f"{name} {result.score:g}/{result.max_points:g} in {result.seconds:.1f} s"
+                for name, result in results.items()))
         finally:
             session.close()
         for name, cell in graded.items():
