@@ -10,6 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbconvert.preprocessors.sanitize import SanitizeHTML  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput,
     SaveAutoGrades,
@@ -43,8 +44,11 @@ c.GradeInSandbox.notebook_timeout = 300
 c.GradeInSandbox.call_timeout = 30
 c.GradeInSandbox.part_time_budget = 300
 
-# Feedback never shows a hidden-test block.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback never shows a hidden-test block, and no HTML or JavaScript that a
+# student's cells produced (or wrote into markdown) can run in the feedback page.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, SanitizeHTML, CSSHTMLHeaderPreprocessor]
+c.SanitizeHTML.enabled = True
+c.HTMLExporter.sanitize_html = True
 
 # `nbgrader export` adds a status column: a submission that could not be graded
 # (time limit, crash) is flagged as such, never shown as a plain 0.

@@ -103,6 +103,18 @@ def test_feedback_shows_examples_not_check_source(course):
         assert secret not in html
 
 
+def test_feedback_runs_no_student_script(course):
+    """The tamperer's HTML and JavaScript outputs appear at most as escaped text."""
+    import re
+    with open(os.path.join(course, "feedback", "gil_tamper", "conv2d", "conv2d.html"),
+              encoding="utf-8") as f:
+        html = f.read()
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S | re.I)
+    assert scripts, "the feedback template itself has scripts; the regex found none"
+    assert not [s for s in scripts if "pwned" in s]
+    assert "<script>document.title" not in html
+
+
 def test_export_has_every_student(course):
     with open(os.path.join(course, "grades.csv"), encoding="utf-8") as f:
         rows = f.read().splitlines()

@@ -27,3 +27,6 @@ try:
     print("network: open")
 except OSError as exc:
     print("network:", exc)
+from IPython.display import HTML, Javascript, display
+display(HTML("<b>bold is fine</b><script>document.title = 'pwned-by-gil'</script>"))
+display(Javascript("document.title = 'pwned-by-gil-js'"))
