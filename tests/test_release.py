@@ -75,7 +75,22 @@ def test_release_has_nothing_of_the_hidden_checks():
 
 
 def test_every_grade_cell_has_checks_worth_its_points():
-    cells = grade_cells(nbformat.read(SOURCE, as_version=4))
+    cells = {name: cell for name, cell in grade_cells(nbformat.read(SOURCE, as_version=4)).items()
+             if cell.cell_type == "code"}
     assert set(cells) == set(exercises.names())
     for name, cell in cells.items():
         assert cell.metadata.nbgrader["points"] == exercises.max_points(exercises.load(name)), name
+
+
+def test_written_answers_are_graded_by_hand_and_their_rubric_stays_hidden():
+    """A markdown grade cell is a manually graded answer: no exercise module, no rubric in the release."""
+    source = grade_cells(nbformat.read(SOURCE, as_version=4))
+    release = grade_cells(nbformat.read(RELEASE, as_version=4))
+    written = [name for name, cell in source.items() if cell.cell_type == "markdown"]
+    assert written, "the source notebook has no written answer"
+    for name in written:
+        assert exercises.load(name) is None
+        assert source[name].metadata.nbgrader["solution"] and not source[name].metadata.nbgrader["locked"]
+        assert "BEGIN SOLUTION" in source[name].source
+        assert "YOUR ANSWER HERE" in release[name].source
+        assert "评分要点" not in release[name].source and "rubric" not in json.dumps(release[name].metadata)

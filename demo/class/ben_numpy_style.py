@@ -42,3 +42,31 @@ def learn_kernel(X, Y, kernel_size, lr, num_steps):
         grad = tape.gradient(loss, conv.trainable_variables)
         conv.trainable_variables[0].assign_sub(lr * grad[0])
     return conv.get_weights()[0][:, :, 0, 0]
+# %% edge_kernels_solution
+def horizontal_edge_kernel():
+    return np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])  # Sobel
+
+
+def diagonal_edge_kernel():
+    return [[0, -1], [1, 0]]
+# %% convolve2d_solution
+def convolve2d(X, K):
+    return corr2d(X, np.flip(np.asarray(K), axis=(0, 1)))
+# %% kernel_matrix_solution
+def kernel_matrix(K, input_shape):
+    K = np.asarray(K, dtype=np.float64)
+    h, w = input_shape
+    columns = []
+    for n in range(h * w):
+        e = np.zeros(h * w)
+        e[n] = 1.0
+        columns.append(np.asarray(corr2d(e.reshape(h, w), K)).reshape(-1))
+    return np.stack(columns, axis=1)
+# %% receptive_field_solution
+def receptive_field(kernel_sizes):
+    size = np.ones(2, dtype=int)
+    for k in kernel_sizes:
+        size += np.asarray(k) - 1
+    return size
+# %% why_cross_correlation
+Because kernels are learned, a flipped kernel is just another kernel.
