@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup sandbox release demo test bench clean
+.PHONY: setup sandbox browser release demo test bench clean
 
 setup: $(STAMP) sandbox
 
@@ -27,6 +27,14 @@ sandbox:
 	@bwrap --ro-bind / / --unshare-net --unshare-pid --dev /dev --proc /proc true || \
 	  { echo "bubblewrap cannot create namespaces on this machine" >&2; exit 1; }
 
+# Headless Chromium (Debian's chromium) loads feedback pages in the tests, to
+# check that no student script runs in them. Installed like bubblewrap.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get install -y -qq chromium || (apt-get update -qq && apt-get install -y -qq chromium)) >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
+
 # Regenerate the student release (assignments/conv2d) from source/.
 release: setup
 	nbgrader generate_assignment conv2d --force
@@ -35,7 +43,7 @@ release: setup
 demo: setup
 	$(VENV)/bin/python -m autograder.demo
 
-test: setup
+test: setup browser
 	$(VENV)/bin/python -m pytest tests
 
 bench: setup
