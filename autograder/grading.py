@@ -115,10 +115,11 @@ class _Collector:
             error = call.excinfo.value if call.excinfo is not None else None
             result = PropertyResult(item.name, _title(check), getattr(check, "points", 0),
                                     passed=error is None, veto=getattr(check, "veto", False))
+            gone = _find(error, SandboxGone)
             if isinstance(error, Mismatch):
                 result.message = str(error)
-            elif isinstance(error, SandboxGone):
-                result.ungraded, result.message = True, f"无法评分：{error}"
+            elif gone is not None:
+                result.ungraded, result.message = True, f"无法评分：{gone}"
             elif error is not None:
                 # A bug in a check or a failure of the grader itself is never the
                 # student's fault: flag it for the instructor, do not call it wrong.
@@ -126,6 +127,20 @@ class _Collector:
                 result.message = f"评分器内部错误（{type(error).__name__}）：请联系助教重新评分。"
             part.properties.append(result)
             part.seconds = time.monotonic() - self._started
+
+
+def _find(error, cls, depth=0):
+    """``error`` or the first ``cls`` inside it: hypothesis wraps a sandbox that died
+    half-way through an example in ``FlakyFailure`` (the replay did not fail the same way)."""
+    if error is None or depth > 5:
+        return None
+    if isinstance(error, cls):
+        return error
+    for inner in getattr(error, "exceptions", ()):
+        found = _find(inner, cls, depth + 1)
+        if found is not None:
+            return found
+    return _find(error.__cause__, cls, depth + 1)
 
 
 def grade(student, names, part_budget=300.0):
