@@ -3,6 +3,7 @@ import csv
 import json
 import os
 
+import nbformat
 from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import ExportPlugin
@@ -38,8 +39,22 @@ class StatusCsvExportPlugin(ExportPlugin):
                     reasons = sorted({p["message"] for p in part.get("properties", []) if p.get("ungraded")})
                     problems.append(f"{notebook.name}/{name}: " + "; ".join(reasons)[:300])
         if not found:
-            return "not autograded", ""
+            return "not autograded", self.why_not_autograded(coursedir, assignment, student)
         return ("ungraded", " | ".join(problems)) if problems else ("graded", "")
+
+    def why_not_autograded(self, coursedir, assignment, student):
+        """Why a submission has no grader results: usually a notebook nbgrader could not read."""
+        folder = coursedir.format_path(coursedir.submitted_directory, student, assignment.name)
+        for notebook in assignment.notebooks:
+            path = os.path.join(folder, notebook.name + ".ipynb")
+            if not os.path.exists(path):
+                return f"{notebook.name}.ipynb is missing from the submission"
+            try:
+                nbformat.validate(nbformat.read(path, as_version=4))
+            except Exception as exc:  # invalid JSON, unknown nbformat, binary junk
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                return f"{notebook.name}.ipynb could not be read: {first[:200]}"
+        return "not graded yet, or grading failed: see the nbgrader autograde log"
 
     def export(self, gradebook):
         dest = self.to or "grades.csv"
