@@ -7,6 +7,7 @@ the release's stub, exactly as a student who never touched them.
 
     python -m autograder.demo            # build, autograde, feedback, export, table
     python -m autograder.demo --build    # only write submitted/
+    python -m autograder.demo --hostile  # the demo class plus tests/corpus (hostile, broken)
 """
 import argparse
 import glob
@@ -103,10 +104,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--course", default=ROOT, help="course root (default: this repository)")
     parser.add_argument("--build", action="store_true", help="only write the submissions")
+    parser.add_argument("--hostile", action="store_true",
+                        help="mix the hostile and broken corpus of tests/corpus into the class")
     args = parser.parse_args(argv)
     course = os.path.abspath(args.course)
     nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course)
     students = write_class(course)
+    if args.hostile:
+        students += write_class(course, os.path.join(ROOT, "tests", "corpus"))
     print(f"demo class: {', '.join(students)}")
     if args.build:
         return 0

@@ -2,45 +2,42 @@
 
 nbgrader decides whether to grade a submission from its autograded folder: if
 the folder exists (and is not older than the submission), it is skipped. A
-grader killed with SIGKILL leaves the folder of the submission it was grading,
-with no notebook or a half-written one, so a plain re-run would skip that
-student for good. ``install()`` (called from ``nbgrader_config.py``) makes
-nbgrader treat such a folder as unfinished: it is removed (it holds only the
-grader's own output) and the submission is graded again. Finished students are
-skipped as before, and the gradebook has one row per grade cell, so nothing is
-graded twice.
+grader killed with SIGKILL leaves the folder of the submission it was grading
+(holding the sanitised notebook, or nothing yet), so a plain re-run would skip
+that student for good. ``install()`` (called from ``nbgrader_config.py``)
+writes a marker once every notebook of a submission has been autograded and
+its grades saved, and makes nbgrader treat a folder without the marker as
+unfinished: it is removed (it holds only the grader's own output) and the
+submission is graded again. Finished students are skipped as before, and the
+gradebook keeps one row per grade cell, so nothing is graded twice.
 """
-import glob
 import os
 
-import nbformat
 from nbgrader.converters.autograde import Autograde
 from nbgrader.utils import rmtree
 
-
-def finished(dest, source):
-    """Whether every notebook of ``source`` has a readable autograded copy in ``dest``."""
-    for path in glob.glob(os.path.join(glob.escape(source), "*.ipynb")):
-        out = os.path.join(dest, os.path.basename(path))
-        try:
-            nbformat.read(out, as_version=4)
-        except Exception:  # missing, truncated by the kill, or otherwise unreadable
-            return False
-    return True
+MARKER = ".autograde-finished"
 
 
 def install():
-    if getattr(Autograde.init_destination, "resumes", False):
+    if getattr(Autograde, "_resumes", False):
         return
-    original = Autograde.init_destination
+    init_destination, set_permissions = Autograde.init_destination, Autograde.set_permissions
 
-    def init_destination(self, assignment_id, student_id):
+    def resuming_init_destination(self, assignment_id, student_id):
         dest = os.path.normpath(self._format_dest(assignment_id, student_id))
-        source = os.path.normpath(self._format_source(assignment_id, student_id))
-        if os.path.isdir(dest) and not self.force and not finished(dest, source):
+        if os.path.isdir(dest) and not self.force and not os.path.exists(os.path.join(dest, MARKER)):
             self.log.warning("Grading of %s was interrupted; grading it again", dest)
             rmtree(dest)
-        return original(self, assignment_id, student_id)
+        return init_destination(self, assignment_id, student_id)
 
-    init_destination.resumes = True
-    Autograde.init_destination = init_destination
+    def marking_set_permissions(self, assignment_id, student_id):
+        # nbgrader calls this once all notebooks of the submission are written.
+        set_permissions(self, assignment_id, student_id)
+        dest = os.path.normpath(self._format_dest(assignment_id, student_id))
+        with open(os.path.join(dest, MARKER), "w", encoding="utf-8") as f:
+            f.write("every notebook of this submission was autograded\n")
+
+    Autograde.init_destination = resuming_init_destination
+    Autograde.set_permissions = marking_set_permissions
+    Autograde._resumes = True
