@@ -354,3 +354,13 @@ def test_regrading_gives_identical_scores_and_feedback(batch, student):
     assert strip_timing(results(batch, student)) == first
     with open(page, encoding="utf-8") as f:
         assert f.read() == first_page
+
+
+@pytest.mark.parametrize("student", ["..", "../other", "a/b", ""])
+def test_results_are_never_written_under_a_path_like_student_id(student, tmp_path, monkeypatch):
+    from autograder.preprocessors.grade_in_sandbox import GradeInSandbox
+    monkeypatch.chdir(tmp_path)
+    resources = {"nbgrader": {"student": student, "assignment": "conv2d", "notebook": "conv2d"}}
+    with pytest.raises(ValueError, match="unsafe"):
+        GradeInSandbox().save_results({}, resources)
+    assert os.listdir(tmp_path) == []
