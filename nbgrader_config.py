@@ -39,6 +39,7 @@ c.Autograde.sanitize_preprocessors = [
     OverwriteKernelspec,
     OverwriteCells,
     RestoreGradeCells,
+    RepairMetadata,  # again: DeduplicateIds leaves `{}` on a duplicated cell, which CheckCellMetadata rejects
     CheckCellMetadata,
 ]
 
@@ -50,6 +51,7 @@ c.Autograde.autograde_preprocessors = [
     LimitOutput,
     SaveAutoGrades,
     AssignLatePenalties,
+    RepairMetadata,
     CheckCellMetadata,
 ]
 
