@@ -351,7 +351,8 @@ def strip_timing(data):
     return {k: {kk: vv for kk, vv in v.items() if kk != "seconds"} for k, v in data.items()}
 
 
-@pytest.mark.parametrize("student", ["swallows_interrupt", "bad_values"])
+# Not bad_values: its own visible-test output prints an object address, new on every run.
+@pytest.mark.parametrize("student", ["swallows_interrupt", "syntax_error"])
 def test_regrading_gives_identical_scores_and_feedback(batch, student):
     course = batch["course"]
     first = strip_timing(results(batch, student))

@@ -17,9 +17,11 @@ for host, port in [("pypi.org", 443), ("127.0.0.1", 22), ("10.0.0.1", 80)]:
     except OSError as exc:
         print("network closed:", host, type(exc).__name__)
 found = []
-for pattern in ["/work/**/gradebook.db", "/tmp/**/gradebook.db", "/root/**/*.ipynb",
-                "/tmp/**/submitted/**/*.ipynb", "/work/**/exercises/*.py", "../*/*.ipynb",
-                "/proc/*/cwd/gradebook.db"]:
+# Where a course usually lives; the venv under /work/main/.venv is visible (read-only), so
+# no recursive walk there.
+for pattern in ["/work/*/gradebook.db", "/work/*/source/*/*.ipynb", "/work/*/autograder/exercises/*.py",
+                "/work/*/submitted/*/*/*.ipynb", "/tmp/**/gradebook.db", "/root/**/*.ipynb",
+                "../*/*.ipynb", "/proc/*/cwd/gradebook.db"]:
     found += glob.glob(pattern, recursive=True)
 print("FOUND" if found else "found nothing", found[:5])
 for path in ["/usr/lib/escape.txt", "/opt/autograder/escape.py", "/etc/escape", "/work/escape",
