@@ -10,13 +10,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbconvert.preprocessors.sanitize import SanitizeHTML  # noqa: E402
+from nbconvert.preprocessors.sanitize import SanitizeHTML  # noqa: E402,F401 (configured below)
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput,
     SaveAutoGrades,
 )
 
 from autograder.preprocessors.grade_in_sandbox import GradeInSandbox  # noqa: E402
+from autograder.sanitize import FeedbackCSS, FeedbackSanitizeHTML  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets)
 
@@ -46,10 +47,15 @@ c.GradeInSandbox.part_time_budget = 300
 
 # Feedback never shows a hidden-test block, and no HTML or JavaScript that a
 # student's cells produced (or wrote into markdown) can run in the feedback page.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, SanitizeHTML, CSSHTMLHeaderPreprocessor]
+# FeedbackSanitizeHTML is SanitizeHTML with its strict defaults for every cell a
+# student wrote; only the grader-written grade-cell outputs may keep the feedback
+# tables (ag-* classes); FeedbackCSS styles them (autograder/sanitize.py).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, FeedbackSanitizeHTML,
+                                    CSSHTMLHeaderPreprocessor, FeedbackCSS]
 c.SanitizeHTML.enabled = True
 c.HTMLExporter.sanitize_html = True
 
 # `nbgrader export` adds a status column: a submission that could not be graded
 # (time limit, crash) is flagged as such, never shown as a plain 0.
 c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"
+
