@@ -91,6 +91,23 @@ class PartResult:
         return float(sum(p.points for p in self.properties if p.passed and not p.veto))
 
 
+def _leaf(error):
+    """The student-facing error inside an exception group (hypothesis's FlakyFailure), if any.
+
+    A sandbox that died during one example makes hypothesis's replay fail
+    differently, and hypothesis then reports both in a group: the verdict is
+    still "could not be graded", not a grader error.
+    """
+    if isinstance(error, BaseExceptionGroup):
+        for kind in (SandboxGone, Mismatch):
+            match = error.subgroup(lambda e: isinstance(e, kind))
+            while isinstance(match, BaseExceptionGroup):
+                match = match.exceptions[0]
+            if match is not None:
+                return match
+    return error
+
+
 def _title(check):
     doc = (getattr(check, "__doc__", None) or "").strip()
     return doc.splitlines()[0] if doc else check.__name__
@@ -129,7 +146,7 @@ class _Collector:
         if report.when == "setup" and report.failed or report.when == "call":
             part = self.results[item.module.EXERCISE]
             check = item.obj
-            error = call.excinfo.value if call.excinfo is not None else None
+            error = _leaf(call.excinfo.value) if call.excinfo is not None else None
             result = PropertyResult(item.name, _title(check), getattr(check, "points", 0),
                                     passed=error is None, veto=getattr(check, "veto", False))
             if isinstance(error, Mismatch):
