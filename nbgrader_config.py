@@ -59,3 +59,15 @@ c.HTMLExporter.sanitize_html = True
 # (time limit, crash) is flagged as such, never shown as a plain 0.
 c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"
 
+# `nbgrader zip_collect conv2d`: submissions downloaded from an LMS (a zip, or
+# the notebooks themselves) go into downloaded/conv2d/archive/; nbgrader unpacks
+# them into downloaded/conv2d/extracted/ and copies each into
+# submitted/<student_id>/conv2d/. A file is named
+# <student_id>_<YYYYMMDDTHHMMSS>_<notebook>.ipynb, e.g.
+# ada_correct_20261126T093000_conv2d.ipynb (the timestamp becomes the
+# submission time; with two files of one student the newer wins). Adapt the
+# pattern to your LMS's download names; it sees the full path of each file.
+c.FileNameCollectorPlugin.named_regexp = (
+    r"^(?:.*/)?(?P<student_id>[A-Za-z0-9][A-Za-z0-9_.-]*?)_(?P<timestamp>\d{8}T\d{6})_"
+    r"(?P<file_id>[A-Za-z0-9_-]+)\.ipynb$"
+)
