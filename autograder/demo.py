@@ -181,11 +181,11 @@ def main(argv=None):
     nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course)
     if args.zip:
         archive, students = write_class_zip(course)
-        print(f"LMS download: {archive}")
+        print(f"LMS download: {archive}", flush=True)
         nbgrader("zip_collect", ASSIGNMENT, "--force", course=course)
     else:
         students = write_class(course)
-    print(f"demo class: {', '.join(students)}")
+    print(f"demo class: {', '.join(students)}", flush=True)
     if args.build:
         return 0
     nbgrader_progress("autograde", ASSIGNMENT, "--force", course=course, total=len(students))

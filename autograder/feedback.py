@@ -123,11 +123,18 @@ def _verdict(message):
     return text
 
 
+def _context(message, example):
+    """What the message says before its verdict, without the input lines ``show`` wrote."""
+    before = message.split("→", 1)[0]
+    names = tuple(f"{name} = " for name in example)
+    return "\n".join(line for line in before.splitlines()
+                     if line.strip() and not line.startswith(names) and not line.startswith(" "))
+
+
 def example_html(prop):
     """The smallest failing example: inputs, then expected beside actual, differences marked."""
     message = prop.message or ""
-    first = message.split("\n", 1)[0]
-    parts = [f'<div class="ag-call">{_e(first)}</div>'] if prop.example else []
+    parts = [f'<div class="ag-call">{_e(_context(message, prop.example))}</div>'] if prop.example else []
     if prop.example:
         parts.append('<div class="ag-row ag-inputs">' + "".join(
             _value_block(name, data) for name, data in prop.example.items()) + "</div>")
