@@ -110,9 +110,9 @@ STARTS = {
 def nbgrader_progress(command, *args, course=ROOT, total=None):
     """Run a long nbgrader command with a progress bar over the students.
 
-    nbgrader's log goes to ``.nbgrader.log`` as always; warnings about the
-    grading itself and errors are printed above the bar, and on failure the
-    last lines of the log are shown.
+    nbgrader's full log is appended to ``.nbgrader.log`` in the course;
+    warnings about the sandbox and errors are printed above the bar, and on
+    failure the last lines of the log are shown.
     """
     print("$ nbgrader " + " ".join([command, *args]), flush=True)
     proc = subprocess.Popen(["nbgrader", command, *args], cwd=course, stdout=subprocess.PIPE,
@@ -120,8 +120,11 @@ def nbgrader_progress(command, *args, course=ROOT, total=None):
     start = STARTS.get(command)
     tail = collections.deque(maxlen=40)
     seen = []
-    with tqdm(total=total, desc=command, unit="submission", dynamic_ncols=True) as bar:
+    log = open(os.path.join(course, ".nbgrader.log"), "a", encoding="utf-8")
+    with log, tqdm(total=total, desc=command, unit="submission", dynamic_ncols=True) as bar:
+        log.write("$ nbgrader " + " ".join([command, *args]) + "\n")
         for line in proc.stdout:
+            log.write(line)
             tail.append(line)
             match = start.search(line) if start else None
             if match and match.group(1) not in seen:
@@ -136,6 +139,7 @@ def nbgrader_progress(command, *args, course=ROOT, total=None):
     if proc.wait() != 0:
         sys.stdout.write("".join(tail))
         raise subprocess.CalledProcessError(proc.returncode, ["nbgrader", command, *args])
+    print(f"  (nbgrader's log: {os.path.join(course, '.nbgrader.log')})", flush=True)
 
 
 def load_results(course, student, assignment=ASSIGNMENT):
@@ -206,7 +210,7 @@ def main(argv=None):
     if report:
         print(f"  report           {report}  (score distributions, common failures, ungraded, timing)")
     print(f"  grader results   {os.path.join(course, 'autograded')}/<student>/{ASSIGNMENT}/"
-          f"{ASSIGNMENT}.ipynb{RESULTS_SUFFIX}")
+          f"{ASSIGNMENT}{RESULTS_SUFFIX}")
     if args.zip:
         print(f"  LMS download     {os.path.join(course, 'downloaded', ASSIGNMENT)}  (archive/ -> extracted/ -> submitted/)")
     return 0

@@ -148,13 +148,20 @@ def _property(data):
 
 
 def ungraded(results, missing):
-    """``[(student, part, reasons)]`` for parts that could not be graded, and submissions without results."""
+    """``[(student, parts, reasons)]`` for parts that could not be graded (parts with the same
+    reasons grouped), and submissions without results."""
     rows = []
     for student in sorted(results):
+        groups = {}
         for part_name, part in results[student].items():
             if part.get("status") != "graded":
-                reasons = sorted({p.get("message", "") for p in part.get("properties", []) if p.get("ungraded")})
-                rows.append((student, part_name, reasons))
+                reasons = tuple(sorted({p.get("message", "").removeprefix("无法评分：")
+                                        for p in part.get("properties", []) if p.get("ungraded")}))
+                groups.setdefault(reasons, []).append(part_name)
+        for reasons, parts in groups.items():
+            label = (f"all {len(parts)} parts" if len(parts) == len(results[student]) > 1
+                     else ", ".join(parts))
+            rows.append((student, label, list(reasons)))
     rows += [(student, "—", ["没有评分结果（nbgrader autograde 没有处理它，或处理失败：见 .nbgrader.log）"])
              for student in missing]
     return rows
