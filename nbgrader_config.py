@@ -12,11 +12,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbconvert.preprocessors.sanitize import SanitizeHTML  # noqa: E402,F401 (configured below)
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput,
-    SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, GetGrades,
+    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
+from autograder import resume  # noqa: E402
+from autograder.preprocessors.cap_outputs import CapOutputs  # noqa: E402
 from autograder.preprocessors.grade_in_sandbox import GradeInSandbox  # noqa: E402
+from autograder.preprocessors.repair_metadata import RepairMetadata  # noqa: E402
+from autograder.preprocessors.restore_grade_cells import RestoreGradeCells  # noqa: E402
 from autograder.sanitize import FeedbackCSS, FeedbackSanitizeHTML  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets)
@@ -26,8 +30,22 @@ c.CourseDirectory.release_directory = "assignments"
 
 c.ClearSolutions.code_stub = {"python": "# 请在这里写你的代码\nraise NotImplementedError('请完成这一部分')"}
 
+# A corrupt submission costs only itself: invalid nbgrader metadata is dropped
+# (nbgrader would abort the whole batch on it) and deleted grade cells come back
+# from the release, so every part is graded from the student's functions.
+c.Autograde.sanitize_preprocessors = [
+    RepairMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    RestoreGradeCells,
+    CheckCellMetadata,
+]
+
 c.Autograde.autograde_preprocessors = [
     GradeInSandbox,
+    CapOutputs,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -35,6 +53,10 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+
+# A batch killed half-way (SIGKILL, power loss) resumes with a plain re-run of
+# `nbgrader autograde`: the submission that was being graded is graded again.
+resume.install()
 
 # Sandbox limits (see autograder/preprocessors/grade_in_sandbox.py for each knob).
 c.GradeInSandbox.memory_limit = 4 << 30

@@ -8,6 +8,7 @@ the release's stub, exactly as a student who never touched them.
     python -m autograder.demo            # build, autograde, feedback, export, report, table
     python -m autograder.demo --zip      # the class arrives as an LMS download: nbgrader zip_collect
     python -m autograder.demo --build    # only write submitted/ (with --zip: collect it from the zip)
+    python -m autograder.demo --hostile  # the demo class plus tests/corpus (hostile, broken)
 """
 import argparse
 import collections
@@ -83,8 +84,11 @@ def lms_file_name(student, assignment=ASSIGNMENT, timestamp=DEMO_TIMESTAMP):
 
 
 def write_class_zip(course, class_dir=None, assignment=ASSIGNMENT):
-    """Write the demo class as an LMS download: one zip in ``downloaded/<assignment>/archive/``."""
-    notebooks = class_notebooks(course, class_dir, assignment)
+    """Write the demo class (or several class folders) as an LMS download: one zip in
+    ``downloaded/<assignment>/archive/``."""
+    notebooks = {}
+    for folder in class_dir if isinstance(class_dir, (list, tuple)) else [class_dir]:
+        notebooks.update(class_notebooks(course, folder, assignment))
     folder = os.path.join(course, "downloaded", assignment, "archive")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"{assignment}_submissions.zip")
@@ -179,16 +183,19 @@ def main(argv=None):
     parser.add_argument("--zip", action="store_true",
                         help="deliver the class as an LMS download (a zip in downloaded/) and "
                              "collect it with nbgrader zip_collect")
+    parser.add_argument("--hostile", action="store_true",
+                        help="mix the hostile and broken corpus of tests/corpus into the class")
     parser.add_argument("--no-report", action="store_true", help="skip the instructor report")
     args = parser.parse_args(argv)
     course = os.path.abspath(args.course)
     nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course)
+    class_dirs = [None] + ([os.path.join(ROOT, "tests", "corpus")] if args.hostile else [])
     if args.zip:
-        archive, students = write_class_zip(course)
+        archive, students = write_class_zip(course, class_dirs)
         print(f"LMS download: {archive}", flush=True)
         nbgrader("zip_collect", ASSIGNMENT, "--force", course=course)
     else:
-        students = write_class(course)
+        students = [s for d in class_dirs for s in write_class(course, d)]
     print(f"demo class: {', '.join(students)}", flush=True)
     if args.build:
         return 0

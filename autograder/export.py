@@ -52,8 +52,22 @@ class StatusCsvExportPlugin(ExportPlugin):
                     reasons = sorted({p["message"] for p in part.get("properties", []) if p.get("ungraded")})
                     problems.append(f"{notebook.name}/{name}: " + "; ".join(reasons)[:300])
         if not found:
-            return "not autograded", ""
+            return "not autograded", self.why_not_autograded(coursedir, assignment, student)
         return ("ungraded", " | ".join(problems)) if problems else ("graded", "")
+
+    def why_not_autograded(self, coursedir, assignment, student):
+        """Why a submission has no grader results: usually a notebook nbgrader could not read."""
+        folder = coursedir.format_path(coursedir.submitted_directory, student, assignment.name)
+        for notebook in assignment.notebooks:
+            path = os.path.join(folder, notebook.name + ".ipynb")
+            if not os.path.exists(path):
+                return f"{notebook.name}.ipynb is missing from the submission"
+            try:
+                nbformat.validate(nbformat.read(path, as_version=4))
+            except Exception as exc:  # invalid JSON, unknown nbformat, binary junk
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                return f"{notebook.name}.ipynb could not be read: {first[:200]}"
+        return "not graded yet, or grading failed: see the nbgrader autograde log"
 
     parts_to = Unicode("grades_by_part.csv", allow_none=True,
                        help="Per-part CSV for an LMS: one row per student, one column per grade cell, "

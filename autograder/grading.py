@@ -91,23 +91,6 @@ class PartResult:
         return float(sum(p.points for p in self.properties if p.passed and not p.veto))
 
 
-def _leaf(error):
-    """The student-facing error inside an exception group (hypothesis's FlakyFailure), if any.
-
-    A sandbox that died during one example makes hypothesis's replay fail
-    differently, and hypothesis then reports both in a group: the verdict is
-    still "could not be graded", not a grader error.
-    """
-    if isinstance(error, BaseExceptionGroup):
-        for kind in (SandboxGone, Mismatch):
-            match = error.subgroup(lambda e: isinstance(e, kind))
-            while isinstance(match, BaseExceptionGroup):
-                match = match.exceptions[0]
-            if match is not None:
-                return match
-    return error
-
-
 def _title(check):
     doc = (getattr(check, "__doc__", None) or "").strip()
     return doc.splitlines()[0] if doc else check.__name__
@@ -146,16 +129,17 @@ class _Collector:
         if report.when == "setup" and report.failed or report.when == "call":
             part = self.results[item.module.EXERCISE]
             check = item.obj
-            error = _leaf(call.excinfo.value) if call.excinfo is not None else None
+            error = call.excinfo.value if call.excinfo is not None else None
             result = PropertyResult(item.name, _title(check), getattr(check, "points", 0),
                                     passed=error is None, veto=getattr(check, "veto", False))
+            gone = _find(error, SandboxGone)
             if isinstance(error, Mismatch):
                 result.message = str(error)
                 result.hint = getattr(check, "hint", "") or part.hint
                 result.example, result.expected = error.example, error.expected
                 result.actual, result.wrong = error.actual, error.wrong
-            elif isinstance(error, SandboxGone):
-                result.ungraded, result.message = True, f"无法评分：{error}"
+            elif gone is not None:
+                result.ungraded, result.message = True, f"无法评分：{gone}"
             elif error is not None:
                 # A bug in a check or a failure of the grader itself is never the
                 # student's fault: flag it for the instructor, do not call it wrong.
@@ -163,6 +147,20 @@ class _Collector:
                 result.message = f"评分器内部错误（{type(error).__name__}）：请联系助教重新评分。"
             part.properties.append(result)
             part.seconds = time.monotonic() - self._started
+
+
+def _find(error, cls, depth=0):
+    """``error`` or the first ``cls`` inside it: hypothesis wraps a sandbox that died
+    half-way through an example in ``FlakyFailure`` (the replay did not fail the same way)."""
+    if error is None or depth > 5:
+        return None
+    if isinstance(error, cls):
+        return error
+    for inner in getattr(error, "exceptions", ()):
+        found = _find(inner, cls, depth + 1)
+        if found is not None:
+            return found
+    return _find(error.__cause__, cls, depth + 1)
 
 
 def grade(student, names, part_budget=300.0):

@@ -130,3 +130,42 @@ def test_python_installed_under_tmp_stays_visible(monkeypatch, tmp_path):
         executed = session.start()
     assert session.dead is None or "did not" not in session.dead
     assert "visible" in outputs(executed, 0)
+
+
+def value_probe(ns, name):
+    return export(lookup(ns, name), "y")
+
+
+def test_a_cell_that_kills_its_kernel_costs_only_that_cell():
+    nb = notebook("a = 1.0", "import os\nos._exit(1)", "b = 2.0", "print('after', a, b)")
+    with Session(nb, SandboxConfig(call_timeout=5)) as session:
+        executed = session.start()
+        assert session.dead is None
+        assert session.call(value_probe, name="b")["y"] == 2.0
+    assert "KernelDied" in outputs(executed, 1)
+    assert "after 1.0 2.0" in outputs(executed, 3)
+
+
+def test_a_cell_that_ignores_interrupts_is_skipped():
+    nb = notebook(
+        "a = 1.0",
+        "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except KeyboardInterrupt:\n        pass",
+        "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted')\nc = 3.0",
+        "print('after', a, c)")
+    with Session(nb, SandboxConfig(cell_timeout=3, notebook_timeout=60, call_timeout=5)) as session:
+        executed = session.start()
+        assert session.dead is None
+        assert session.call(value_probe, name="c")["y"] == 3.0
+    assert "did not stop" in outputs(executed, 1)
+    assert "interrupted" in outputs(executed, 2)   # an interrupt it handles: the cell goes on
+    assert "after 1.0 3.0" in outputs(executed, 3)
+
+
+def test_huge_output_is_capped_in_the_executed_notebook():
+    nb = notebook("for _ in range(40):\n    print('x' * 1_000_000)", "print('after')")
+    with Session(nb) as session:
+        executed = session.start()
+        assert session.dead is None
+    text = outputs(executed, 0)
+    assert len(text) < 2_000_000 and "bytes of output omitted" in text
+    assert "after" in outputs(executed, 1)

@@ -92,6 +92,9 @@ class GradeInSandbox(NbGraderPreprocessor):
         info = resources.get("nbgrader", {})
         if not {"student", "assignment", "notebook"} <= set(info):
             return
+        names = [info["student"], info["assignment"], info["notebook"]]
+        if any(not isinstance(n, str) or n in ("", ".", "..") or "/" in n or "\0" in n for n in names):
+            raise ValueError(f"refusing to write results for unsafe names {names!r}")
         coursedir = CourseDirectory(config=self.config)
         path = coursedir.format_path(coursedir.autograded_directory, info["student"], info["assignment"])
         notebook = info["notebook"]

@@ -173,3 +173,29 @@ def test_feedback_shows_expected_and_actual(solutions, grade_part):
     message = {p.name: p.message for p in part.properties}["test_matches_reference_float32"]
     assert "应当是" in message and "实际是" in message
     assert "corr2d(X, K)" in message
+
+
+OUT_SHAPE = "(X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)"
+#: What a broken corr2d may return, none of which may crash the checks or earn value points.
+BAD_RETURNS = {
+    "nan": f"np.full({OUT_SHAPE}, np.nan)",
+    "inf": f"np.full({OUT_SHAPE}, -np.inf, dtype=np.float32)",
+    "complex": f"np.zeros({OUT_SHAPE}, dtype=np.complex128)",
+    "object_array": "np.array([object(), None], dtype=object)",
+    "string_array": f"np.full({OUT_SHAPE}, 'x')",
+    "string": "'[[19., 25.], [37., 43.]]'",
+    "none": "None",
+    "ragged_list": "[[1.0, 2.0], [3.0]]",
+    "recursive_list": "(lambda l: (l.append(l), l)[1])([])",
+    "huge_int": "10 ** 400",
+    "tensor_of_strings": "tf.constant([['a', 'b']])",
+}
+
+
+@pytest.mark.parametrize("bad", list(BAD_RETURNS))
+def test_bad_return_values_lose_the_value_points_with_a_message(bad, grade_part):
+    part = grade_part(f"def corr2d(X, K):\n    return {BAD_RETURNS[bad]}\n", EXERCISE)
+    assert not part.ungraded, summary(part)
+    failed = {p.name: p for p in part.properties if not p.passed}
+    assert set(VALUES) <= set(failed), summary(part)
+    assert all(p.message.strip() for p in failed.values()), summary(part)

@@ -5,11 +5,16 @@ Usage (only ever run by the grader, inside bubblewrap)::
     python run_notebook.py NOTEBOOK EXECUTED SOCKET CELL_TIMEOUT
 
 The executed notebook is rewritten after every cell, so a submission that
-hangs or kills its kernel half-way still leaves the outputs it produced. When
-the last cell has run, the kernel connects to the grader's socket and answers
-probe requests (see ``kernel_server.py``) until the grader says goodbye.
+hangs half-way still leaves the outputs it produced. A cell that kills its
+kernel (``os._exit``, a crash) or keeps running after the interrupt that ends
+its time (a loop that swallows ``KeyboardInterrupt``) costs only that cell:
+the runner starts a fresh kernel, runs the cells before it again, and goes on
+without it, so the parts defined elsewhere can still be graded. When the last
+cell has run, the kernel connects to the grader's socket and answers probe
+requests (see ``kernel_server.py``) until the grader says goodbye.
 """
 import asyncio
+import json
 import os
 import sys
 
@@ -27,6 +32,40 @@ SERVE = (
     "_ag_server.serve({socket!r})\n"
 )
 
+#: Output a cell may keep in the executed notebook. The grader caps again what it
+#: shows; this bound keeps a print loop from filling the runner's memory and disk.
+MAX_CELL_OUTPUT_BYTES = 1 << 20
+#: Seconds an interrupted cell has to give control back before its kernel is replaced.
+INTERRUPT_GRACE = 5.0
+#: Fresh kernels one notebook may need before the runner gives up on the rest.
+MAX_RESTARTS = 3
+
+
+class CellKilledKernel(Exception):
+    """The cell ended its kernel, or would not stop when interrupted."""
+
+
+class CappedClient(NotebookClient):
+    """nbclient that keeps at most ``MAX_CELL_OUTPUT_BYTES`` of each cell's output."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.output_bytes = {}
+        self.dropped_bytes = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        used = self.output_bytes.get(cell_index, 0) + size
+        self.output_bytes[cell_index] = used
+        if used > MAX_CELL_OUTPUT_BYTES and msg["msg_type"] != "error":
+            self.dropped_bytes[cell_index] = self.dropped_bytes.get(cell_index, 0) + size
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def error_output(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
 
 def save(nb, path):
     tmp = path + ".tmp"
@@ -35,38 +74,87 @@ def save(nb, path):
     os.replace(tmp, path)
 
 
-async def run(notebook, executed, socket_path, cell_timeout):
-    nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(
+async def responsive(client, seconds):
+    """Whether the kernel answers a no-op within ``seconds`` (after an interrupt)."""
+    msg_id = client.kc.execute("pass", store_history=False, silent=True)
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            return False
+        try:
+            msg = await client.kc.get_shell_msg(timeout=remaining)
+        except Exception:  # queue.Empty on timeout; anything else means no answer either
+            return False
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return True
+
+
+async def run_cell(client, cell, index, cell_timeout):
+    """Execute one cell; raise ``CellKilledKernel`` when its kernel cannot go on."""
+    try:
+        await client.async_execute_cell(cell, index)
+    except CellTimeoutError:
+        cell.outputs.append(error_output(
+            "TimeoutError", f"this cell ran longer than {cell_timeout:g} s and was interrupted"))
+        await client.km.interrupt_kernel()
+        if not await responsive(client, INTERRUPT_GRACE):
+            cell.outputs[-1] = error_output(
+                "TimeoutError", f"this cell ran longer than {cell_timeout:g} s and did not stop "
+                "when interrupted; the grader skipped it")
+            raise CellKilledKernel()
+    except DeadKernelError:
+        cell.outputs.append(error_output(
+            "KernelDied", "the kernel stopped while running this cell (os._exit, a crash, or the "
+            "memory limit); the grader skipped it"))
+        raise CellKilledKernel()
+    dropped = client.dropped_bytes.pop(index, 0)
+    if dropped:
+        cell.outputs.append(nbformat.v4.new_output(
+            "stream", name="stdout", text=f"\n[... {dropped} bytes of output omitted ...]\n"))
+
+
+def new_client(nb, notebook, cell_timeout):
+    return CappedClient(
         nb,
         timeout=cell_timeout,
         kernel_name="python3",
         allow_errors=True,
-        interrupt_on_timeout=True,
+        interrupt_on_timeout=False,  # run_cell interrupts, then checks the kernel recovered
         record_timing=False,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(notebook))}},
     )
-    async with client.async_setup_kernel():
-        for index, cell in enumerate(nb.cells):
+
+
+async def run(notebook, executed, socket_path, cell_timeout):
+    nb = nbformat.read(notebook, as_version=4)
+    skipped = set()
+    for _ in range(MAX_RESTARTS + 1):
+        client = new_client(nb, notebook, cell_timeout)
+        async with client.async_setup_kernel():
             try:
-                await client.async_execute_cell(cell, index)
-            except CellTimeoutError:
-                cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename="TimeoutError", evalue=f"cell took longer than {cell_timeout} s",
-                    traceback=[f"TimeoutError: cell took longer than {cell_timeout} s"]))
-            except DeadKernelError:
+                for index, cell in enumerate(nb.cells):
+                    if index not in skipped:
+                        await run_cell(client, cell, index, cell_timeout)
+                    save(nb, executed)
+            except CellKilledKernel:
+                # The cells before it run again in a fresh kernel; this one never does.
+                skipped.add(index)
                 save(nb, executed)
-                print("kernel died", file=sys.stderr)
-                return 3
-            save(nb, executed)
-        # Serve probes until the grader closes the channel; the reply to this
-        # request only comes when serve() returns.
-        msg_id = client.kc.execute(SERVE.format(here=HERE, socket=socket_path), store_history=False)
-        while True:
-            msg = await client.kc.get_shell_msg(timeout=None)
-            if msg["parent_header"].get("msg_id") == msg_id:
-                break
-    return 0
+                continue
+            await serve(client, socket_path)
+            return 0
+    print("kernel died too often", file=sys.stderr)
+    return 3
+
+
+async def serve(client, socket_path):
+    """Serve probes until the grader closes the channel; the reply only comes when serve() returns."""
+    msg_id = client.kc.execute(SERVE.format(here=HERE, socket=socket_path), store_history=False)
+    while True:
+        msg = await client.kc.get_shell_msg(timeout=None)
+        if msg["parent_header"].get("msg_id") == msg_id:
+            break
 
 
 def main():

@@ -79,6 +79,10 @@ def send(sock, header, arrays=None):
     head = json.dumps(header, allow_nan=False).encode()
     if len(head) > MAX_HEADER_BYTES:
         raise WireError("header too large")
+    # Refused here, before a byte is sent, so the sender can still reply with an error.
+    total = sum(len(blob) for _, blob in blobs)
+    if total > MAX_BLOB_BYTES:
+        raise WireError(f"the returned arrays take {total} bytes, more than the {MAX_BLOB_BYTES} allowed")
     sock.sendall(struct.pack(">I", len(head)) + head + b"".join(blob for _, blob in blobs))
 
 
