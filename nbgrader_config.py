@@ -40,6 +40,7 @@ c.Autograde.sanitize_preprocessors = [
     OverwriteKernelspec,
     OverwriteCells,
     RestoreGradeCells,
+    RepairMetadata,  # again: DeduplicateIds leaves `{}` on a duplicated cell, which CheckCellMetadata rejects
     CheckCellMetadata,
 ]
 
@@ -51,6 +52,7 @@ c.Autograde.autograde_preprocessors = [
     LimitOutput,
     SaveAutoGrades,
     AssignLatePenalties,
+    RepairMetadata,
     CheckCellMetadata,
 ]
 

@@ -76,11 +76,20 @@ def reordered_and_extra_cells(nb):
     return nb
 
 
+def duplicated_solution_cell(nb):
+    """nbgrader's DeduplicateIds leaves `{}` metadata on the copy; CheckCellMetadata used to abort the batch."""
+    nb = with_correct_corr2d(nb)
+    at = [gid(c) for c in nb.cells].index("corr2d_solution")
+    nb.cells.insert(at, nbformat.from_dict(json.loads(json.dumps(nb.cells[at]))))
+    return nb
+
+
 #: student id -> how the submission is made from the release notebook.
 EDITED = {
     "deleted_grade_cell": deleted_grade_cell,
     "edited_grade_cell": edited_grade_cell,
     "corrupt_metadata": corrupt_metadata,
+    "duplicated_solution_cell": duplicated_solution_cell,
     "reordered_and_extra_cells": reordered_and_extra_cells,
     "李 雷": with_correct_corr2d,              # unicode and a space in the student id
     "o'brien; rm -rf": with_correct_corr2d,   # shell and SQL metacharacters

@@ -10,7 +10,9 @@ class RepairMetadata(NbGraderPreprocessor):
     cell, and ``convert_notebooks`` answers that by aborting every remaining
     submission. Runs first among the sanitize steps, on nbgrader's in-memory
     copy (the submitted file is never touched); a grade cell dropped here comes
-    back from the release through ``RestoreGradeCells``.
+    back from the release through ``RestoreGradeCells``. Runs again just before
+    ``CheckCellMetadata``, because nbgrader's own ``DeduplicateIds`` leaves an
+    empty ``nbgrader`` mapping on a duplicated cell, which that check rejects.
     """
 
     def preprocess(self, nb, resources):
