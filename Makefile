@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup sandbox browser release demo test bench clean
+.PHONY: setup sandbox browser release demo report test bench clean
 
 setup: $(STAMP) sandbox
 
@@ -39,9 +39,15 @@ browser:
 release: setup
 	nbgrader generate_assignment conv2d --force
 
-# Build the demo class into submitted/, grade it, write feedback and grades.csv.
+# Build the demo class into submitted/, grade it, write feedback, grades.csv,
+# grades_by_part.csv and the report (DEMO_ARGS=--zip: collect it from an LMS zip).
+DEMO_ARGS ?= --zip
 demo: setup
-	$(VENV)/bin/python -m autograder.demo
+	$(VENV)/bin/python -m autograder.demo $(DEMO_ARGS)
+
+# The instructor report of what has been autograded: reports/conv2d.html.
+report: setup
+	$(VENV)/bin/python -m autograder.report
 
 test: setup browser
 	$(VENV)/bin/python -m pytest tests
@@ -50,4 +56,4 @@ bench: setup
 	$(VENV)/bin/python -m autograder.bench $(BENCH_ARGS)
 
 clean:
-	rm -rf submitted autograded feedback gradebook.db grades.csv .nbgrader.log
+	rm -rf submitted autograded feedback downloaded reports gradebook.db grades.csv grades_by_part.csv .nbgrader.log

@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbconvert.preprocessors.sanitize import SanitizeHTML  # noqa: E402
+from nbconvert.preprocessors.sanitize import SanitizeHTML  # noqa: E402,F401 (configured below)
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, GetGrades,
     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
@@ -21,6 +21,7 @@ from autograder.preprocessors.cap_outputs import CapOutputs  # noqa: E402
 from autograder.preprocessors.grade_in_sandbox import GradeInSandbox  # noqa: E402
 from autograder.preprocessors.repair_metadata import RepairMetadata  # noqa: E402
 from autograder.preprocessors.restore_grade_cells import RestoreGradeCells  # noqa: E402
+from autograder.sanitize import FeedbackCSS, FeedbackSanitizeHTML  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets)
 
@@ -70,10 +71,27 @@ c.GradeInSandbox.part_time_budget = 300
 
 # Feedback never shows a hidden-test block, and no HTML or JavaScript that a
 # student's cells produced (or wrote into markdown) can run in the feedback page.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, SanitizeHTML, CSSHTMLHeaderPreprocessor]
+# FeedbackSanitizeHTML is SanitizeHTML with its strict defaults for every cell a
+# student wrote; only the grader-written grade-cell outputs may keep the feedback
+# tables (ag-* classes); FeedbackCSS styles them (autograder/sanitize.py).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, FeedbackSanitizeHTML,
+                                    CSSHTMLHeaderPreprocessor, FeedbackCSS]
 c.SanitizeHTML.enabled = True
 c.HTMLExporter.sanitize_html = True
 
 # `nbgrader export` adds a status column: a submission that could not be graded
 # (time limit, crash) is flagged as such, never shown as a plain 0.
 c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"
+
+# `nbgrader zip_collect conv2d`: submissions downloaded from an LMS (a zip, or
+# the notebooks themselves) go into downloaded/conv2d/archive/; nbgrader unpacks
+# them into downloaded/conv2d/extracted/ and copies each into
+# submitted/<student_id>/conv2d/. A file is named
+# <student_id>_<YYYYMMDDTHHMMSS>_<notebook>.ipynb, e.g.
+# ada_correct_20261126T093000_conv2d.ipynb (the timestamp becomes the
+# submission time; with two files of one student the newer wins). Adapt the
+# pattern to your LMS's download names; it sees the full path of each file.
+c.FileNameCollectorPlugin.named_regexp = (
+    r"^(?:.*/)?(?P<student_id>[A-Za-z0-9][A-Za-z0-9_.-]*?)_(?P<timestamp>\d{8}T\d{6})_"
+    r"(?P<file_id>[A-Za-z0-9_-]+)\.ipynb$"
+)

@@ -7,6 +7,7 @@ example (hypothesis shrinks it before the last raise), what was expected and
 what came back. Nothing here ever shows the source of a check.
 """
 import re
+import threading
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, seed, settings
@@ -43,6 +44,14 @@ def points(value):
     return mark
 
 
+def hint(text):
+    """A pointer for the student when this property fails (e.g. the notebook section to reread)."""
+    def mark(check):
+        check.hint = text
+        return check
+    return mark
+
+
 def veto(check):
     """Mark a check whose failure costs the whole part (e.g. a banned built-in)."""
     check.veto = True
@@ -50,8 +59,57 @@ def veto(check):
     return check
 
 
+#: Arrays with more entries than this are shown as text only, never as tables.
+TABLE_LIMIT = 400
+
+
+def table_data(value):
+    """An array as plain, JSON-ready data for feedback tables, or None when too big.
+
+    ``{"shape": [...], "dtype": "float32", "values": [[...], ...]}``, at most
+    two dimensions (a vector is one row); non-finite entries become strings.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf" or array.ndim > 2 or array.size > TABLE_LIMIT:
+        return None
+    rows = array.reshape(1, -1) if array.ndim < 2 else array
+    values = [[v.item() if np.isfinite(v) else str(v.item()) for v in row] for row in rows]
+    return {"shape": list(array.shape), "dtype": str(array.dtype), "values": values}
+
+
+_shown = threading.local()
+
+
+def _remember(text, values):
+    recent = getattr(_shown, "recent", [])
+    recent.append((text, values))
+    _shown.recent = recent[-16:]
+
+
+def _inputs_in(message):
+    """The inputs rendered by ``show`` whose text the message quotes: the failing example."""
+    found = {}
+    for text, values in sorted(getattr(_shown, "recent", []), key=lambda tv: message.find(tv[0])):
+        if text and text in message:
+            for name, value in values.items():
+                found.setdefault(name, value)
+    return found or None
+
+
 class Mismatch(AssertionError):
-    """A property failed; the message is written for the student."""
+    """A property failed; the message is written for the student.
+
+    Besides the text, a mismatch may carry plain data for the feedback page:
+    ``example`` (the inputs, by name, as ``table_data`` or ``{"repr": ...}``;
+    taken from the ``show`` calls the message quotes unless given), and
+    ``expected``/``actual`` (``table_data``) with ``wrong``, the indices of the
+    entries that differ.
+    """
+
+    def __init__(self, message, *, expected=None, actual=None, wrong=None, example=None):
+        super().__init__(message)
+        self.expected, self.actual, self.wrong = expected, actual, wrong
+        self.example = example if example is not None else _inputs_in(str(message))
 
 
 def fmt(array, precision=4):
@@ -65,14 +123,18 @@ def fmt(array, precision=4):
 
 def show(**values):
     """Render named inputs, e.g. ``show(X=X, K=K)``, one per line."""
-    lines = []
+    lines, data = [], {}
     for name, value in values.items():
         if isinstance(value, np.ndarray):
             text = fmt(value).replace("\n", "\n" + " " * (len(name) + 3))
             lines.append(f"{name} = {text}   # shape {value.shape}, {value.dtype}")
+            data[name] = table_data(value) or {"repr": fmt(value)}
         else:
             lines.append(f"{name} = {value!r}")
-    return "\n".join(lines)
+            data[name] = {"repr": repr(value)}
+    text = "\n".join(lines)
+    _remember(text, data)
+    return text
 
 
 #: Terminal escapes and other control characters have no place in feedback.
@@ -105,12 +167,14 @@ def expect_array(actual, expected, description, rtol=1e-4, atol=1e-4, explain_sh
     expected = np.asarray(expected)
     if actual.shape != expected.shape:
         raise Mismatch(f"{description}→ 结果的形状是 {actual.shape}，应当是 {expected.shape}"
-                       f"{explain_shape}。")
+                       f"{explain_shape}。", expected=table_data(expected), actual=table_data(actual))
     if actual.dtype.kind not in "iuf":
         raise Mismatch(f"{description}→ 结果的数据类型是 {actual.dtype}，应当是浮点数（例如 float32）。")
     actual64 = actual.astype(np.float64)
     if not np.all(np.isfinite(actual64)):
-        raise Mismatch(f"{description}→ 结果含有 NaN 或 inf：\n{fmt(actual)}")
+        raise Mismatch(f"{description}→ 结果含有 NaN 或 inf：\n{fmt(actual)}",
+                       expected=table_data(expected), actual=table_data(actual),
+                       wrong=[[int(i) for i in idx] for idx in np.argwhere(~np.isfinite(actual64))])
     close = np.isclose(actual64, expected, rtol=rtol, atol=atol)
     if not close.all():
         wrong = np.argwhere(~close)
@@ -118,5 +182,7 @@ def expect_array(actual, expected, description, rtol=1e-4, atol=1e-4, explain_sh
         more = f" 等 {len(wrong)} 处" if len(wrong) > 5 else ""
         raise Mismatch(
             f"{description}→ 结果的数值不对（位置 {where}{more} 不同）。\n"
-            f"应当是：\n{fmt(expected)}\n实际是：\n{fmt(actual)}")
+            f"应当是：\n{fmt(expected)}\n实际是：\n{fmt(actual)}",
+            expected=table_data(expected), actual=table_data(actual),
+            wrong=[[int(i) for i in idx] for idx in wrong[:TABLE_LIMIT]])
     return actual64

@@ -26,6 +26,15 @@ class PropertyResult:
     message: str = ""
     ungraded: bool = False
     veto: bool = False
+    #: Where to look when this property fails (the check's ``@hint``, else the part's).
+    hint: str = ""
+    #: The smallest failing example as plain data for the feedback page (see
+    #: ``checks.Mismatch``): inputs by name, expected and actual arrays, and
+    #: the indices of the entries that differ.
+    example: dict = None
+    expected: dict = None
+    actual: dict = None
+    wrong: list = None
 
 
 @dataclass
@@ -35,12 +44,21 @@ class PartResult:
     max_points: float
     properties: list = field(default_factory=list)
     seconds: float = 0.0
+    #: The notebook section to reread, and the anchor of the solution cell in the feedback page.
+    hint: str = ""
+    anchor: str = ""
+
+    @classmethod
+    def for_module(cls, module):
+        name = module.EXERCISE
+        return cls(name, getattr(module, "TITLE", name), exercises.max_points(module),
+                   hint=getattr(module, "HINT", ""),
+                   anchor=getattr(module, "SOLUTION_CELL", f"{name}_solution"))
 
     @classmethod
     def ungraded_part(cls, module, reason):
         """A part none of whose properties could be checked."""
-        part = cls(module.EXERCISE, getattr(module, "TITLE", module.EXERCISE),
-                   exercises.max_points(module))
+        part = cls.for_module(module)
         part.properties = [PropertyResult(check.__name__, _title(check), getattr(check, "points", 0),
                                           passed=False, ungraded=True, veto=getattr(check, "veto", False),
                                           message=f"无法评分：{reason}")
@@ -55,7 +73,7 @@ class PartResult:
     def to_json(self):
         return {"exercise": self.exercise, "title": self.title, "score": self.score,
                 "max_points": self.max_points, "status": self.status,
-                "seconds": round(self.seconds, 3),
+                "seconds": round(self.seconds, 3), "hint": self.hint, "anchor": self.anchor,
                 "properties": [vars(p) for p in self.properties]}
 
     @property
@@ -102,8 +120,7 @@ class _Collector:
             self._started = time.monotonic()
             self._student.begin_part(name, self.part_budget)
             module = item.module
-            self.results[name] = PartResult(name, getattr(module, "TITLE", name),
-                                            exercises.max_points(module))
+            self.results[name] = PartResult.for_module(module)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -118,6 +135,9 @@ class _Collector:
             gone = _find(error, SandboxGone)
             if isinstance(error, Mismatch):
                 result.message = str(error)
+                result.hint = getattr(check, "hint", "") or part.hint
+                result.example, result.expected = error.example, error.expected
+                result.actual, result.wrong = error.actual, error.wrong
             elif gone is not None:
                 result.ungraded, result.message = True, f"无法评分：{gone}"
             elif error is not None:
@@ -164,8 +184,7 @@ def grade(student, names, part_budget=300.0):
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden checks could not run (pytest exit code {code})")
     for name, module in zip(names, modules):
-        collector.results.setdefault(name, PartResult(name, getattr(module, "TITLE", name),
-                                                      exercises.max_points(module)))
+        collector.results.setdefault(name, PartResult.for_module(module))
     return {name: collector.results[name] for name in names}
 
 

@@ -22,6 +22,8 @@ from .corr2d import reference, shapes, tolerance, values
 
 EXERCISE = "conv2d_layer"
 TITLE = "5.1.2 二维卷积层 Conv2D"
+#: Shown beside a failed property in the feedback, with a link to the solution cell.
+HINT = "复习 5.1.2 节“二维卷积层”和“练习 2”：build 的参数是输入形状，weight 的形状是 kernel_size、bias 的形状是 (1,)，call 返回 corr2d(X, weight) + bias。"
 
 
 # -- strategies ----------------------------------------------------------------

@@ -23,6 +23,8 @@ from .corr2d import BANNED_NAMES, KINDS, cases, edge_shapes, shapes, tolerance
 
 EXERCISE = "convolve2d"
 TITLE = "互相关运算和卷积运算：二维卷积 convolve2d"
+#: Shown beside a failed property in the feedback, with a link to the solution cell.
+HINT = "复习“互相关运算和卷积运算”一节和“练习 5”：卷积等于把核上下、左右都翻转后再做互相关。"
 
 
 # -- reference ---------------------------------------------------------------

@@ -21,6 +21,8 @@ from ..reference import tf
 
 EXERCISE = "corr2d"
 TITLE = "5.1.1 二维互相关运算 corr2d"
+#: Shown beside a failed property in the feedback, with a link to the solution cell.
+HINT = "复习 5.1.1 节“二维互相关运算”和其下的“练习 1”：Y[i, j] 是 X 中以 (i, j) 为左上角、与 K 同形状的窗口和 K 的按元素乘积之和，输出形状为 (h-kh+1, w-kw+1)。"
 FUNCTION = "corr2d(X, K)"
 
 

@@ -48,6 +48,8 @@ from ..checks import GRADING, Mismatch, call, fmt, points, returned_array, show
 
 EXERCISE = "edge_kernels"
 TITLE = "5.1.3 检测水平边缘与对角边缘的卷积核"
+#: Shown beside a failed property in the feedback, with a link to the solution cell.
+HINT = "复习 5.1.3 节“图像中物体边缘检测”和“练习 3”：核 [[1, -1]] 对竖直边缘有响应、对水平边缘和颜色相同的图像输出 0；仿照它构造其他方向的核。"
 
 #: Orientations: a name for feedback, the coordinate whose level sets are the
 #: edge lines, and the perpendicular orientation.

@@ -22,6 +22,8 @@ from .corr2d import reference as corr2d_reference
 
 EXERCISE = "kernel_matrix"
 TITLE = "互相关运算的矩阵形式 kernel_matrix"
+#: Shown beside a failed property in the feedback, with a link to the solution cell.
+HINT = "复习“互相关运算的矩阵形式”一节：输出 Y[i, j] 对应 W 的第 i * o_w + j 行，这一行在窗口覆盖的输入位置上放核的元素（输入按行展平）。"
 
 
 # -- reference ---------------------------------------------------------------

@@ -33,6 +33,8 @@ from .corr2d import reference
 
 EXERCISE = "learn_kernel"
 TITLE = "5.1.4 学习卷积核 learn_kernel"
+#: Shown beside a failed property in the feedback, with a link to the solution cell.
+HINT = "复习 5.1.4 节“通过数据学习核数组”和“练习 4”：恰好 num_steps 步，每步在 GradientTape 中算平方误差之和，再做 K <- K - lr * dL/dK。"
 
 MAX_SIDE = 9            # X is at most 9 x 9: a slow loop-based corr2d stays fast
 MAX_KERNEL = 3          # kernels up to 3 x 3

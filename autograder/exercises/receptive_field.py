@@ -22,6 +22,8 @@ from ..reference import tf
 
 EXERCISE = "receptive_field"
 TITLE = "特征图和感受野：感受野的大小 receptive_field"
+#: Shown beside a failed property in the feedback, with a link to the solution cell.
+HINT = "复习“特征图和感受野”一节和“练习 8”：每叠加一层 k_h × k_w 的核，感受野的高增加 k_h - 1、宽增加 k_w - 1。"
 
 
 # -- reference ---------------------------------------------------------------

@@ -46,7 +46,8 @@ class GradeInSandbox(NbGraderPreprocessor):
         started = time.monotonic()
         try:
             executed = session.start()
-            self.log.info("sandbox: notebook executed in %.1f s", time.monotonic() - started)
+            notebook_seconds = time.monotonic() - started
+            self.log.info("sandbox: notebook executed in %.1f s", notebook_seconds)
             self.copy_outputs(executed, nb)
             if session.dead:
                 self.log.warning("sandbox: %s\n%s", session.dead, session.stderr_tail())
@@ -69,7 +70,7 @@ class GradeInSandbox(NbGraderPreprocessor):
             else:
                 cell.outputs = render_unknown(name)
             cell.execution_count = None
-        self.save_results(results, resources)
+        self.save_results(results, resources, notebook_seconds)
         return nb, resources
 
     def copy_outputs(self, executed, nb):
@@ -82,8 +83,12 @@ class GradeInSandbox(NbGraderPreprocessor):
             mine.outputs = theirs.get("outputs", [])
             mine.execution_count = theirs.get("execution_count")
 
-    def save_results(self, results, resources):
-        """Write the per-part results beside the autograded notebook, for export and reports."""
+    def save_results(self, results, resources, notebook_seconds=0.0):
+        """Write the per-part results beside the autograded notebook, for export and reports.
+
+        Each part also records ``notebook_seconds``, the time the submission's
+        notebook took to run in the sandbox (shared by all parts), for the report.
+        """
         info = resources.get("nbgrader", {})
         if not {"student", "assignment", "notebook"} <= set(info):
             return
@@ -94,6 +99,7 @@ class GradeInSandbox(NbGraderPreprocessor):
         path = coursedir.format_path(coursedir.autograded_directory, info["student"], info["assignment"])
         notebook = info["notebook"]
         os.makedirs(path, exist_ok=True)
-        data = {name: result.to_json() for name, result in results.items()}
+        data = {name: dict(result.to_json(), notebook_seconds=round(notebook_seconds, 3))
+                for name, result in results.items()}
         with open(os.path.join(path, notebook + RESULTS_SUFFIX), "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
