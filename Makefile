@@ -50,4 +50,4 @@ bench: setup
 	$(VENV)/bin/python -m autograder.bench $(BENCH_ARGS)
 
 clean:
-	rm -rf submitted autograded feedback gradebook.db grades.csv .nbgrader.log
+	rm -rf submitted autograded feedback gradebook.db grades.csv .nbgrader.log .autograder-cache
