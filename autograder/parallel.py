@@ -91,13 +91,13 @@ def submissions(config, assignment, student="*"):
     return out
 
 
-def up_to_date(config, assignment, student):
-    """nbgrader's rule without --force: an autograded submission newer than its source is skipped."""
+def up_to_date(config, assignment, student, notebook):
+    """nbgrader's rule without --force: a submission already autograded, and not resubmitted since, is skipped."""
     from nbgrader.coursedir import CourseDirectory
     coursedir = CourseDirectory(config=config)
     dest = coursedir.format_path(coursedir.autograded_directory, student, assignment)
     src = coursedir.format_path(coursedir.submitted_directory, student, assignment)
-    if not os.path.exists(dest):
+    if not os.path.exists(os.path.join(dest, notebook + ".ipynb")):
         return False
     src_time = coursedir.get_existing_timestamp(src)
     dest_time = coursedir.get_existing_timestamp(dest)
@@ -215,35 +215,42 @@ def phase1(course, config, assignment, jobs, scheduler=None, use_dask=False, stu
     fp = cache.fingerprint(pp)
     options = cache.options(pp)
     cache_dir = os.path.join(course, pp.cache_directory)
-    todo = []
-    for student, notebook, path in submissions(config, assignment, student):
-        if not force and up_to_date(config, assignment, student):
-            continue
-        nb = sanitized(config, assignment, student, notebook, path)
-        todo.append((student, notebook, json.dumps(nb, ensure_ascii=False)))
+    todo = [(name, notebook, path) for name, notebook, path in submissions(config, assignment, student)
+            if force or not up_to_date(config, assignment, name, notebook)]
     status = {}
     if not todo:
         return status
     executor = make_executor(min(jobs, len(todo)), scheduler, course, use_dask)
     bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress, file=out)
+
+    def done(student, message):
+        status[student] = message
+        bar.set_postfix_str(f"{student}: {message}"[:70])
+        bar.update()
+        if progress:
+            bar.write(f"  {student}: {message}", file=out)
+
     try:
-        futures = {executor.submit(grade_task, course, nb_json, options, fp): (student, notebook)
-                   for student, notebook, nb_json in todo}
+        # Each notebook goes out as soon as it is sanitised: workers start at once.
+        futures = {}
+        for name, notebook, path in todo:
+            try:
+                nb_json = json.dumps(sanitized(config, assignment, name, notebook, path), ensure_ascii=False)
+            except Exception as exc:  # nbgrader will meet (and report) the same problem
+                done(name, f"not graded ahead ({type(exc).__name__}: {exc}); left to nbgrader")
+                continue
+            futures[executor.submit(grade_task, course, nb_json, options, fp)] = (name, notebook)
         for future in as_completed(futures):
-            student, notebook = futures[future]
+            name, notebook = futures[future]
             try:
                 reply = future.result()
             except Exception as exc:  # a worker failure: nbgrader grades this one in-line
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
             if "entry" in reply:
-                cache.write_entry(cache.entry_path(cache_dir, student, assignment, notebook), reply["entry"])
-                status[student] = f"{summary(reply['entry']['results'])} in {reply['entry']['seconds']:.0f} s"
+                cache.write_entry(cache.entry_path(cache_dir, name, assignment, notebook), reply["entry"])
+                done(name, f"{summary(reply['entry']['results'])} in {reply['entry']['seconds']:.0f} s")
             else:
-                status[student] = f"not graded ahead ({reply['error']}); nbgrader grades it in-line"
-            bar.set_postfix_str(f"{student}: {status[student]}"[:70])
-            bar.update()
-            if progress:
-                bar.write(f"  {student}: {status[student]}", file=out)
+                done(name, f"not graded ahead ({reply['error']}); nbgrader grades it in-line")
     finally:
         bar.close()
         executor.shutdown()
