@@ -158,3 +158,21 @@ def test_the_fingerprint_covers_the_grader_code(entry_and_notebook, tmp_path, mo
 def test_serial_nbgrader_ignores_the_cache_unless_asked(jobs2):
     from autograder.preprocessors.grade_in_sandbox import GradeInSandbox
     assert GradeInSandbox().use_cache is False
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="per-sandbox uids are for a grader running as root")
+def test_concurrent_sandboxes_run_as_distinct_unprivileged_uids():
+    """Each running sandbox has its own uid, so RLIMIT_NPROC is a budget per sandbox."""
+    from autograder.session import Session
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.getuid(), os.getgid())")])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    with Session(nb) as first, Session(nb) as second:
+        ids = []
+        for session in (first, second):
+            executed = session.start()
+            assert session.dead is None, session.dead
+            ids.append(tuple(int(n) for n in executed.cells[0].outputs[0]["text"].split()))
+        assert ids[0] != ids[1]
+        assert all(uid != 0 and gid != 0 for uid, gid in ids)
+        assert first._slot.uid == ids[0][0] and second._slot.uid == ids[1][0]
