@@ -56,4 +56,4 @@ bench: setup
 	$(VENV)/bin/python -m autograder.bench $(BENCH_ARGS)
 
 clean:
-	rm -rf submitted autograded feedback downloaded reports gradebook.db grades.csv grades_by_part.csv .nbgrader.log
+	rm -rf submitted autograded feedback downloaded reports gradebook.db grades.csv grades_by_part.csv .nbgrader.log .autograder-cache

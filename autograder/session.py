@@ -112,6 +112,7 @@ class Session:
         self._defined = set()
         self.starts = 0
         self.executed = None
+        self._slot = None
 
     # -- lifecycle -------------------------------------------------------
     def start(self):
@@ -131,7 +132,10 @@ class Session:
         self._listener.bind(sock_path)
         self._listener.listen(1)
         os.chmod(sock_path, 0o666)
-        bwrap.prepare_scratch(self.scratch)
+        # As root, a uid of its own for this sandbox (see bwrap.acquire_slot).
+        self._slot = bwrap.acquire_slot()
+        user = self._slot.user if self._slot is not None else None
+        bwrap.prepare_scratch(self.scratch, user)
         inside = f"{bwrap.SCRATCH}/{SCRATCH_CONTROL}"
         argv = [self.config.python, f"{bwrap.MOUNT_POINT}/run_notebook.py",
                 f"{bwrap.SCRATCH}/{NOTEBOOK_NAME}", f"{inside}/executed.ipynb",
@@ -141,7 +145,7 @@ class Session:
         # grader-side file: useful in the log when a sandbox fails, never graded.
         self._stderr = tempfile.TemporaryFile()
         self.proc = bwrap.start(argv, self.scratch, sandbox_env(self.config), self.config.limits,
-                                stderr=self._stderr)
+                                stderr=self._stderr, user=user)
         self.dead = self._wait_for_kernel(started + self.config.notebook_timeout)
         self.executed = self._read_executed()
         self.elapsed = time.monotonic() - started
@@ -217,6 +221,9 @@ class Session:
                 pass
             self._kill()
             self.proc = None
+        if self._slot is not None:
+            self._slot.release()
+            self._slot = None
         if self._listener is not None:
             self._listener.close()
             self._listener = None

@@ -7,9 +7,9 @@ import time
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_grade
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer, Unicode
 
-from .. import exercises, grading
+from .. import cache, exercises, grading
 from ..feedback import render_part, render_unknown
 from ..sandbox.bwrap import Limits
 from ..session import SandboxConfig, Session
@@ -28,6 +28,10 @@ class GradeInSandbox(NbGraderPreprocessor):
     notebook_timeout = Float(300, help="Wall-clock seconds for executing the whole notebook.").tag(config=True)
     call_timeout = Float(30, help="Seconds one call into the student's code may take during the checks.").tag(config=True)
     part_time_budget = Float(300, help="Wall-clock seconds for all checks of one part.").tag(config=True)
+    use_cache = Bool(False, help="Take the result `python -m autograder grade` computed ahead for exactly "
+                     "this notebook and this grader (autograder/cache.py), instead of grading again.").tag(config=True)
+    cache_directory = Unicode(".autograder-cache", help="Where those results live, relative to the "
+                              "course root (no sandbox sees it).").tag(config=True)
 
     def sandbox_config(self):
         return SandboxConfig(
@@ -37,6 +41,30 @@ class GradeInSandbox(NbGraderPreprocessor):
             call_timeout=self.call_timeout)
 
     def preprocess(self, nb, resources):
+        results = self.load_cached(nb, resources) if self.use_cache else None
+        if results is None:
+            nb, results = self.grade(nb)
+        self.save_results(results, resources)
+        return nb, resources
+
+    def cache_entry_path(self, resources):
+        info = resources.get("nbgrader", {})
+        if not {"student", "assignment", "notebook"} <= set(info):
+            return None
+        coursedir = CourseDirectory(config=self.config)
+        return cache.entry_path(os.path.join(coursedir.root, self.cache_directory),
+                                info["student"], info["assignment"], info["notebook"])
+
+    def load_cached(self, nb, resources):
+        """Outputs and results computed ahead for this very notebook, or None (see cache.py)."""
+        path = self.cache_entry_path(resources)
+        results = cache.apply_entry(path, nb, cache.fingerprint(self), self.log) if path else None
+        if results is not None:
+            self.log.info("cache: results computed ahead for this notebook (%s)", path)
+        return results
+
+    def grade(self, nb):
+        """Execute ``nb`` in a sandbox and score it: ``(nb with outputs, {part: result JSON})``."""
         graded = {cell.metadata.nbgrader["grade_id"]: cell for cell in nb.cells
                   if cell.cell_type == "code" and is_grade(cell)}
         names = [name for name in graded if exercises.load(name) is not None]
@@ -70,8 +98,10 @@ class GradeInSandbox(NbGraderPreprocessor):
             else:
                 cell.outputs = render_unknown(name)
             cell.execution_count = None
-        self.save_results(results, resources, notebook_seconds)
-        return nb, resources
+        # Each part also records the time the notebook took to run in the sandbox
+        # (shared by all parts), for the instructor's report.
+        return nb, {name: dict(result.to_json(), notebook_seconds=round(notebook_seconds, 3))
+                    for name, result in results.items()}
 
     def copy_outputs(self, executed, nb):
         """Take the kernel's outputs for the student's own cells, never their source."""
@@ -83,12 +113,8 @@ class GradeInSandbox(NbGraderPreprocessor):
             mine.outputs = theirs.get("outputs", [])
             mine.execution_count = theirs.get("execution_count")
 
-    def save_results(self, results, resources, notebook_seconds=0.0):
-        """Write the per-part results beside the autograded notebook, for export and reports.
-
-        Each part also records ``notebook_seconds``, the time the submission's
-        notebook took to run in the sandbox (shared by all parts), for the report.
-        """
+    def save_results(self, data, resources):
+        """Write the per-part results (JSON) beside the autograded notebook, for export and reports."""
         info = resources.get("nbgrader", {})
         if not {"student", "assignment", "notebook"} <= set(info):
             return
@@ -99,7 +125,5 @@ class GradeInSandbox(NbGraderPreprocessor):
         path = coursedir.format_path(coursedir.autograded_directory, info["student"], info["assignment"])
         notebook = info["notebook"]
         os.makedirs(path, exist_ok=True)
-        data = {name: dict(result.to_json(), notebook_seconds=round(notebook_seconds, 3))
-                for name, result in results.items()}
         with open(os.path.join(path, notebook + RESULTS_SUFFIX), "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)

@@ -9,6 +9,7 @@ fresh PID namespace that dies with the sandbox, and rlimits on memory, CPU
 time, processes and file size. When the grader runs as root, the sandbox runs
 as an unprivileged user so that the process limit applies.
 """
+import fcntl
 import os
 import pwd
 import resource
@@ -44,8 +45,65 @@ def python_roots():
     return sorted(r for r in roots if not r.startswith(tuple(d + "/" for d in SYSTEM_DIRS)))
 
 
+#: As root, each running sandbox gets its own unprivileged uid (and gid),
+#: ``SLOT_UID_BASE + slot``, so that concurrent sandboxes have separate
+#: RLIMIT_NPROC budgets (the limit counts every process of the uid). A slot is
+#: held with an exclusive lock on a file in ``SLOT_DIR`` (outside every
+#: sandbox's view), so graders in several processes on one machine (a process
+#: pool, Dask workers) never share a uid. Uids that belong to an account in
+#: /etc/passwd, or that still own processes, are skipped.
+SLOT_UID_BASE = int(os.environ.get("AUTOGRADER_SLOT_UID_BASE", "61000"))
+MAX_SLOTS = 1000
+SLOT_DIR = "/run/autograder-slots"
+
+
+class Slot:
+    """An exclusive sandbox uid on this machine while the slot is held (as root only)."""
+
+    def __init__(self, index, fd):
+        self.index = index
+        self.uid = self.gid = SLOT_UID_BASE + index
+        self._fd = fd
+
+    @property
+    def user(self):
+        return self.uid, self.gid
+
+    def release(self):
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None
+
+
+def _uid_in_use(uid):
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return _count_processes(uid) > 0
+
+
+def acquire_slot():
+    """A free sandbox slot as root, or None for an unprivileged grader (user namespaces)."""
+    if os.geteuid() != 0:
+        return None
+    os.makedirs(SLOT_DIR, mode=0o700, exist_ok=True)
+    for index in range(MAX_SLOTS):
+        fd = os.open(os.path.join(SLOT_DIR, f"{index}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if _uid_in_use(SLOT_UID_BASE + index):
+            os.close(fd)
+            continue
+        return Slot(index, fd)
+    raise SandboxUnavailable(f"all {MAX_SLOTS} sandbox uids are in use")
+
+
 def sandbox_user():
-    """The (uid, gid) the sandbox runs as, or None to keep the grader's."""
+    """The (uid, gid) a sandbox runs as without a slot (nobody as root), or None."""
     if os.geteuid() != 0:
         return None
     entry = pwd.getpwnam("nobody")
@@ -74,10 +132,13 @@ def _parents(path, made):
     return args
 
 
-def command(argv, scratch, env):
+_DEFAULT = object()
+
+
+def command(argv, scratch, env, user=_DEFAULT):
     """The full command line that runs ``argv`` in a sandbox around ``scratch``."""
     check_available()
-    user = sandbox_user()
+    user = sandbox_user() if user is _DEFAULT else user
     cmd = ["bwrap", "--die-with-parent", "--new-session"]
     if user is None:
         cmd += ["--unshare-all", "--cap-drop", "ALL"]
@@ -133,9 +194,9 @@ def _set_limits(limits, nproc):
     return apply
 
 
-def prepare_scratch(scratch):
+def prepare_scratch(scratch, user=_DEFAULT):
     """Make ``scratch`` writable by the sandbox user (and nobody else but the grader)."""
-    user = sandbox_user()
+    user = sandbox_user() if user is _DEFAULT else user
     for root, dirs, files in os.walk(scratch):
         for name in [root] + [os.path.join(root, n) for n in dirs + files]:
             if user is not None:
@@ -143,13 +204,14 @@ def prepare_scratch(scratch):
     os.chmod(scratch, 0o700)
 
 
-def start(argv, scratch, env, limits, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+def start(argv, scratch, env, limits, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+          user=_DEFAULT):
     """Start ``argv`` in a sandbox; returns the Popen (its own process group)."""
-    user = sandbox_user()
+    user = sandbox_user() if user is _DEFAULT else user
     # RLIMIT_NPROC counts every process of the user: for an unprivileged grader
     # that includes its own session, so the budget is on top of what runs now.
     nproc = limits.max_processes + (_count_processes(os.geteuid()) if user is None else 0)
     return subprocess.Popen(
-        command(argv, scratch, env), stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+        command(argv, scratch, env, user), stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
         preexec_fn=_set_limits(limits, nproc), start_new_session=True, close_fds=True,
     )
