@@ -49,8 +49,11 @@ demo: setup
 report: setup
 	$(VENV)/bin/python -m autograder.report
 
+# Two workers (one per core); each test module stays on one worker, so a module's
+# graded class is built once. Every sandbox has its own uid, so they do not share limits.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: setup browser
-	$(VENV)/bin/python -m pytest tests
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
 
 bench: setup
 	$(VENV)/bin/python -m autograder.bench $(BENCH_ARGS)
