@@ -88,6 +88,7 @@ def test_tampering_earns_nothing(course):
     assert sum(part_scores(course, "gil_tamper").values()) == 0
     nb = nbformat.read(os.path.join(course, "autograded", "gil_tamper", "conv2d", "conv2d.ipynb"), 4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "could not write" in text and "network:" in text  # its cells ran and their outputs are here
     assert "wrote ../gradebook.db" not in text and "network: open" not in text
     assert "->  [" not in text.replace("-> []", "")  # every glob for course files came back empty
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:

@@ -169,3 +169,12 @@ def test_huge_output_is_capped_in_the_executed_notebook():
     text = outputs(executed, 0)
     assert len(text) < 2_000_000 and "bytes of output omitted" in text
     assert "after" in outputs(executed, 1)
+
+
+def test_outputs_of_every_code_cell_come_back_around_markdown():
+    nb = notebook("print('first')", "print('second')")
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("# between"))
+    with Session(nb) as session:
+        executed = session.start()
+    assert executed is not None, "the executed notebook did not validate"
+    assert "first" in outputs(executed, 0) and "second" in outputs(executed, 2)

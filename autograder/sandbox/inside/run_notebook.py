@@ -74,6 +74,8 @@ def merge_streams(cell):
     kernel flushes its buffers on a clock); joined, the outputs are the same
     on every run, so a regrade or a parallel run shows identical feedback.
     """
+    if cell.get("cell_type") != "code":
+        return  # a markdown cell must not gain an "outputs" key: the notebook would not validate
     merged = []
     for output in cell.get("outputs", []):
         last = merged[-1] if merged else None
