@@ -21,7 +21,8 @@ found = []
 # no recursive walk there.
 for pattern in ["/work/*/gradebook.db", "/work/*/source/*/*.ipynb", "/work/*/autograder/exercises/*.py",
                 "/work/*/submitted/*/*/*.ipynb", "/tmp/**/gradebook.db", "/root/**/*.ipynb",
-                "../*/*.ipynb", "/proc/*/cwd/gradebook.db"]:
+                "/*/gradebook.db", "/*/*/gradebook.db", "/*/*/submitted/*/*/*.ipynb",
+                "/proc/*/cwd/gradebook.db"]:
     found += glob.glob(pattern, recursive=True)
 print("FOUND" if found else "found nothing", found[:5])
 for path in ["/usr/lib/escape.txt", "/opt/autograder/escape.py", "/etc/escape", "/work/escape",
