@@ -21,18 +21,11 @@ from autograder import exercises
 from autograder.demo import build_submission
 
 from . import browser
-from .conftest import VENV_BIN, nbgrader
+from .conftest import CORRECT_CORR2D, VENV_BIN, nbgrader
 
 CORPUS = os.path.join(os.path.dirname(__file__), "corpus")
 LIMITS = ["--GradeInSandbox.cell_timeout=10", "--GradeInSandbox.notebook_timeout=120",
           "--GradeInSandbox.call_timeout=6"]
-CORRECT_CORR2D = """\
-def corr2d(X, K):
-    X = np.asarray(X, dtype=np.float64)
-    K = np.asarray(K, dtype=np.float64)
-    windows = np.lib.stride_tricks.sliding_window_view(X, K.shape)
-    return np.einsum("ijkl,kl->ij", windows, K)
-"""
 FULL = {n: exercises.max_points(exercises.load(n)) for n in exercises.names()}
 
 

@@ -23,19 +23,14 @@ from nbgrader.api import Gradebook
 from autograder import exercises
 from autograder.demo import build_submission
 
-from .conftest import VENV_BIN, nbgrader
+from .conftest import CORRECT_CORR2D, VENV_BIN, nbgrader
 
-BASE_SOURCE = """\
-# %% corr2d_solution
-def corr2d(X, K):
-    X = np.asarray(X, dtype=np.float64)
-    K = np.asarray(K, dtype=np.float64)
-    windows = np.lib.stride_tricks.sliding_window_view(X, K.shape)
-    return np.einsum("ijkl,kl->ij", windows, K)
+BASE_SOURCE = "# %% corr2d_solution\n" + CORRECT_CORR2D + """\
 # %% receptive_field_solution
 def receptive_field(kernel_sizes):
     return (1 + sum(k[0] - 1 for k in kernel_sizes), 1 + sum(k[1] - 1 for k in kernel_sizes))
 """
+
 LIMITS = ["--GradeInSandbox.cell_timeout=10", "--GradeInSandbox.notebook_timeout=60",
           "--GradeInSandbox.call_timeout=5"]
 MAX = {n: exercises.max_points(exercises.load(n)) for n in exercises.names()}

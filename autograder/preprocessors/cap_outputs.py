@@ -1,4 +1,5 @@
 """Cap what a student's cells printed, so a huge output cannot bloat autograded notebooks or feedback."""
+from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 from traitlets import Integer
@@ -45,7 +46,6 @@ class CapOutputs(NbGraderPreprocessor):
                     data.pop(key)
                     data.setdefault("text/plain", f"[{key} output larger than {self.max_image_bytes} bytes omitted]")
         if len(outputs) > self.max_outputs:
-            from nbformat.v4 import new_output
             kept.append(new_output("stream", name="stdout",
                                    text=f"[... {len(outputs) - self.max_outputs} more outputs omitted ...]\n"))
         cell.outputs = kept
