@@ -74,7 +74,13 @@ def decode_array(blob):
 
 def send(sock, header, arrays=None):
     """Send one frame: ``header`` (JSON-able dict) plus named arrays."""
-    blobs = [(name, encode_array(value)) for name, value in (arrays or {}).items()]
+    arrays = {name: np.asarray(value) for name, value in (arrays or {}).items()}
+    # Checked before encoding too: serialising a 300 MB array only to refuse it
+    # costs seconds per call, and hypothesis calls it again while shrinking.
+    total = sum(array.nbytes for array in arrays.values())
+    if total > MAX_BLOB_BYTES:
+        raise WireError(f"the returned arrays take {total} bytes, more than the {MAX_BLOB_BYTES} allowed")
+    blobs = [(name, encode_array(value)) for name, value in arrays.items()]
     header = dict(header, blobs=[[name, len(blob)] for name, blob in blobs])
     head = json.dumps(header, allow_nan=False).encode()
     if len(head) > MAX_HEADER_BYTES:
