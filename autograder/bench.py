@@ -173,20 +173,38 @@ def plain_execution(paths, jobs=1):
 
 
 def part_times(course):
-    """Time spent in each part's hidden checks, from the grader's results files."""
-    times = {}
+    """``{part: [(check seconds, of which waiting for the student's code), ...]}`` and
+    ``[notebook seconds, ...]`` from the grader's results files."""
+    times, notebooks = {}, []
     for path in glob.glob(os.path.join(course, "autograded", "*", demo.ASSIGNMENT, "*.autograder.json")):
         with open(path, encoding="utf-8") as f:
-            for name, part in json.load(f).items():
-                times.setdefault(name, []).append(part["seconds"])
-    return times
+            parts = json.load(f)
+        for name, part in parts.items():
+            times.setdefault(name, []).append((part["seconds"], part.get("student_seconds", 0.0)))
+        notebooks.append(max((p.get("notebook_seconds", 0.0) for p in parts.values()), default=0.0))
+    return times, notebooks
+
+
+def mean(values):
+    return sum(values) / len(values) if values else 0.0
 
 
 def print_part_times(course):
-    times = part_times(course)
-    print(f"\n{'hidden checks per part (serial run)':36} {'mean s':>7} {'max s':>7}")
+    """Where a submission's time goes: the notebook, then each part's checks split
+    into the student's own code answering (the floor at this strength) and the
+    grader's work around it."""
+    times, notebooks = part_times(course)
+    print(f"\n{'per submission (serial run), mean s':36} {'checks':>7} {'student':>8} {'grader':>7} {'max':>6}")
+    print(f"{'notebook executed in the sandbox':36} {mean(notebooks):7.2f} {'':>8} {'':>7} "
+          f"{max(notebooks, default=0):6.2f}")
+    total = [0.0, 0.0]
     for name, values in sorted(times.items()):
-        print(f"{name:36} {sum(values) / len(values):7.2f} {max(values):7.2f}")
+        checks, student = mean([v[0] for v in values]), mean([v[1] for v in values])
+        total[0] += checks
+        total[1] += student
+        print(f"{name:36} {checks:7.2f} {student:8.2f} {checks - student:7.2f} "
+              f"{max(v[0] for v in values):6.2f}")
+    print(f"{'all hidden checks':36} {total[0]:7.2f} {total[1]:8.2f} {total[0] - total[1]:7.2f}")
 
 
 def scores(course):

@@ -44,6 +44,12 @@ class PartResult:
     max_points: float
     properties: list = field(default_factory=list)
     seconds: float = 0.0
+    #: Of ``seconds``, the time spent waiting for the student's code to answer
+    #: (measured here, round trip included); the rest is the grader's own work
+    #: (generating examples, references, messages).
+    student_seconds: float = 0.0
+    #: Calls made into the student's code (a repeated call is answered from memory).
+    student_calls: int = 0
     #: The notebook section to reread, and the anchor of the solution cell in the feedback page.
     hint: str = ""
     anchor: str = ""
@@ -73,7 +79,8 @@ class PartResult:
     def to_json(self):
         return {"exercise": self.exercise, "title": self.title, "score": self.score,
                 "max_points": self.max_points, "status": self.status,
-                "seconds": round(self.seconds, 3), "hint": self.hint, "anchor": self.anchor,
+                "seconds": round(self.seconds, 3), "student_seconds": round(self.student_seconds, 3),
+                "hint": self.hint, "anchor": self.anchor,
                 "properties": [vars(p) for p in self.properties]}
 
     @property
@@ -147,6 +154,8 @@ class _Collector:
                 result.message = f"评分器内部错误（{type(error).__name__}）：请联系助教重新评分。"
             part.properties.append(result)
             part.seconds = time.monotonic() - self._started
+            part.student_seconds = getattr(self._student, "part_seconds", 0.0)
+            part.student_calls = getattr(self._student, "part_calls", 0)
 
 
 def _find(error, cls, depth=0):
@@ -206,12 +215,16 @@ class SandboxedStudent:
         # simplest examples above all); every call starts from the same seeds,
         # so a repeated call would get the same answer.
         self._memo = {}
+        self.part_seconds = 0.0
+        self.part_calls = 0
 
     def begin_part(self, name, budget):
         if self.session.dead:
             self.session.start()
         self.budget = budget
         self.deadline = time.monotonic() + budget
+        self.part_seconds = 0.0
+        self.part_calls = 0
 
     def call(self, probe, **inputs):
         key = _memo_key(probe, inputs)
@@ -222,11 +235,15 @@ class SandboxedStudent:
             return dict(cached)
         if time.monotonic() > self.deadline:
             raise SandboxGone(f"本部分的评分时间（{self.budget:g} 秒）已用完，其余性质未能检查")
+        started = time.monotonic()
         try:
             result = self.session.call(probe, **inputs)
         except StudentError as exc:
             self._memo[key] = exc
             raise
+        finally:
+            self.part_seconds += time.monotonic() - started
+            self.part_calls += 1
         self._memo[key] = result
         return dict(result)
 

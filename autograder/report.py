@@ -268,11 +268,13 @@ def render(course, assignment, results, missing):
     if times:
         out.append(_img(time_plot(times), "grading time per submission"))
         out.append('<table class="data"><tr><th>student</th><th>notebook (s)</th><th>hidden checks (s)</th>'
-                   '<th>total (s)</th><th>slowest part</th></tr>')
+                   '<th>of which the student\'s code (s)</th><th>total (s)</th><th>slowest part</th></tr>')
         for student in sorted(times, key=lambda s: -sum(times[s])):
             run, checks = times[student]
             slow = max(results[student].items(), key=lambda kv: kv[1].get("seconds", 0.0))
+            own = sum(p.get("student_seconds", 0.0) for p in results[student].values())
             out.append(f"<tr><td>{_e(student)}</td><td class=num>{run:.1f}</td><td class=num>{checks:.1f}</td>"
+                       f"<td class=num>{own:.1f}</td>"
                        f"<td class=num>{run + checks:.1f}</td>"
                        f"<td><code>{_e(slow[0])}</code> {slow[1].get('seconds', 0.0):.1f} s</td></tr>")
         total = sum(sum(t) for t in times.values())

@@ -88,7 +88,8 @@ class GradeInSandbox(NbGraderPreprocessor):
                     session, [c.source for c in nb.cells if c.cell_type == "code"])
                 results = grading.grade(student, names, self.part_time_budget)
             self.log.info("hidden checks: %s", ", ".join(
-                f"{name} {result.score:g}/{result.max_points:g} in {result.seconds:.1f} s"
+                f"{name} {result.score:g}/{result.max_points:g} in {result.seconds:.1f} s "
+                f"({result.student_seconds:.1f} s in {result.student_calls} calls to the student's code)"
                 for name, result in results.items()))
         finally:
             session.close()
