@@ -178,3 +178,39 @@ def test_outputs_of_every_code_cell_come_back_around_markdown():
         executed = session.start()
     assert executed is not None, "the executed notebook did not validate"
     assert "first" in outputs(executed, 0) and "second" in outputs(executed, 2)
+
+
+def test_a_sandbox_started_ahead_serves_the_next_notebook_and_leaves_no_trace():
+    from autograder import session as session_module
+    config = SandboxConfig(call_timeout=10)
+    # What the student's first cells can see is the same, ahead or not: no warm-up
+    # names in the namespace, execution counts from 1, outputs of their own cells only.
+    nb = notebook("print(sorted(k for k in globals() if not k.startswith('_')))",
+                  "import sys\nprint('tensorflow' in sys.modules)",
+                  "def double(x):\n    return 2 * x\n")
+    with Session(nb, config) as cold:
+        cold_run = cold.start()
+    session_module.prestart(config)
+    spare = session_module._spare
+    spare_pid, spare_scratch = spare.proc.pid, spare.scratch
+    try:
+        with Session(nb, config) as warm:
+            warm_run = warm.start()
+            assert warm.proc.pid == spare_pid and session_module._spare is None
+            assert warm.call(double_probe, x=np.arange(2.0))["y"].tolist() == [0.0, 2.0]
+        for index in range(3):
+            assert warm_run.cells[index].outputs == cold_run.cells[index].outputs
+        assert "True" in outputs(warm_run, 1)  # imported by the warm-up, before the notebook arrived
+        assert warm_run.cells[0].execution_count == 1
+        assert not os.path.exists(f"/proc/{spare_pid}") and not os.path.exists(spare_scratch)
+        # A spare made for other limits is not used, and closing it leaves nothing behind.
+        session_module.prestart(config)
+        other_pid, other_scratch = session_module._spare.proc.pid, session_module._spare.scratch
+        with Session(nb, SandboxConfig(call_timeout=11)) as session:
+            session.start()
+            assert session.proc.pid != other_pid
+        assert session_module._spare is None
+        assert not os.path.exists(f"/proc/{other_pid}") and not os.path.exists(other_scratch)
+    finally:
+        session_module.close_spare()
+    assert session_module._spare is None

@@ -12,7 +12,7 @@ from traitlets import Bool, Float, Integer, Unicode
 from .. import cache, exercises, grading
 from ..feedback import render_part, render_unknown
 from ..sandbox.bwrap import Limits
-from ..session import SandboxConfig, Session
+from ..session import SandboxConfig, Session, prestart
 
 RESULTS_SUFFIX = ".autograder.json"
 
@@ -28,6 +28,8 @@ class GradeInSandbox(NbGraderPreprocessor):
     notebook_timeout = Float(300, help="Wall-clock seconds for executing the whole notebook.").tag(config=True)
     call_timeout = Float(30, help="Seconds one call into the student's code may take during the checks.").tag(config=True)
     part_time_budget = Float(300, help="Wall-clock seconds for all checks of one part.").tag(config=True)
+    prestart = Bool(True, help="Start the next submission's sandbox (kernel up, TensorFlow imported) "
+                    "while this one's hidden checks run, so it is ready when that notebook arrives.").tag(config=True)
     use_cache = Bool(False, help="Take the result `python -m autograder grade` computed ahead for exactly "
                      "this notebook and this grader (autograder/cache.py), instead of grading again.").tag(config=True)
     cache_directory = Unicode(".autograder-cache", help="Where those results live, relative to the "
@@ -70,11 +72,14 @@ class GradeInSandbox(NbGraderPreprocessor):
         names = [name for name in graded if exercises.load(name) is not None]
         # The kernel never sees the hidden-test blocks, only the visible tests.
         runnable = ClearHiddenTests().preprocess(copy.deepcopy(nb), {})[0]
-        session = Session(runnable, self.sandbox_config(), log=self.log)
+        config = self.sandbox_config()
+        session = Session(runnable, config, log=self.log)
         started = time.monotonic()
         try:
             executed = session.start()
             notebook_seconds = time.monotonic() - started
+            if self.prestart:
+                prestart(config)
             self.log.info("sandbox: notebook executed in %.1f s", notebook_seconds)
             self.copy_outputs(executed, nb)
             if session.dead:

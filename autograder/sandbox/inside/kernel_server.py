@@ -209,8 +209,6 @@ def serve(path, namespace=None):
             except EOFError:
                 return
             op = request.get("op")
-            if op == "bye":
-                return
             if op == "define":
                 scope = dict(helpers)
                 exec(compile(request["source"], f"<probe {request['name']}>", "exec"), scope)

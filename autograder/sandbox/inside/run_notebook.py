@@ -9,9 +9,11 @@ hangs half-way still leaves the outputs it produced. A cell that kills its
 kernel (``os._exit``, a crash) or keeps running after the interrupt that ends
 its time (a loop that swallows ``KeyboardInterrupt``) costs only that cell:
 the runner starts a fresh kernel, runs the cells before it again, and goes on
-without it, so the parts defined elsewhere can still be graded. When the last
-cell has run, the kernel connects to the grader's socket and answers probe
-requests (see ``kernel_server.py``) until the grader says goodbye.
+without it, so the parts defined elsewhere can still be graded. The kernel
+is started and warmed (TensorFlow imported) before the notebook arrives, so
+a sandbox can be started ahead of need. When the last cell has run, the
+kernel connects to the grader's socket and answers probe requests (see
+``kernel_server.py``) until the grader says goodbye.
 """
 import asyncio
 import json
@@ -94,9 +96,9 @@ def save(nb, path):
     os.replace(tmp, path)
 
 
-async def responsive(client, seconds):
-    """Whether the kernel answers a no-op within ``seconds`` (after an interrupt)."""
-    msg_id = client.kc.execute("pass", store_history=False, silent=True)
+async def answered(client, code, seconds):
+    """Run ``code`` silently; whether the kernel replied within ``seconds``."""
+    msg_id = client.kc.execute(code, store_history=False, silent=True)
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
         remaining = deadline - asyncio.get_running_loop().time()
@@ -108,6 +110,11 @@ async def responsive(client, seconds):
             return False
         if msg["parent_header"].get("msg_id") == msg_id:
             return True
+
+
+async def responsive(client, seconds):
+    """Whether the kernel answers a no-op within ``seconds`` (after an interrupt)."""
+    return await answered(client, "pass", seconds)
 
 
 async def run_cell(client, cell, index, cell_timeout):
@@ -147,12 +154,38 @@ def new_client(nb, notebook, cell_timeout):
     )
 
 
+#: What every kernel imports before the notebook's first cell, without binding a
+#: name: the notebook's own imports then cost nothing, and a sandbox started
+#: ahead of need (``session.prestart``) is ready the moment its notebook arrives.
+#: Every kernel is warmed the same way, ahead or not, so outputs never depend on it.
+WARM_UP = "__import__('numpy'); __import__('tensorflow')"
+
+
+async def warm(client, seconds=120.0):
+    """Import the heavy libraries in the kernel, silently (no output, no execution count).
+
+    A warm-up that fails or does not answer in time is not an error: the
+    notebook's own imports then do the work (and report any problem).
+    """
+    await answered(client, WARM_UP, seconds)
+
+
+async def arrival(notebook, poll=0.02):
+    """The notebook, once the grader has put it in place (it renames it in, whole)."""
+    while not os.path.exists(notebook):
+        await asyncio.sleep(poll)
+    return nbformat.read(notebook, as_version=4)
+
+
 async def run(notebook, executed, socket_path, cell_timeout):
-    nb = nbformat.read(notebook, as_version=4)
+    nb = None
     skipped = set()
     for _ in range(MAX_RESTARTS + 1):
-        client = new_client(nb, notebook, cell_timeout)
+        client = new_client(nb if nb is not None else nbformat.v4.new_notebook(), notebook, cell_timeout)
         async with client.async_setup_kernel():
+            await warm(client)
+            if nb is None:
+                nb = client.nb = await arrival(notebook)
             try:
                 for index, cell in enumerate(nb.cells):
                     if index not in skipped:
