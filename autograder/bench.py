@@ -262,12 +262,18 @@ def bench_size(work, size, jobs, pipelines):
         first = next(iter(graded.values()))
         same = all(g == first for g in graded.values())
         print(f"  scores identical across {', '.join(graded)}: {same}")
+    student = None
     if "serial" in courses:
         print_part_times(courses["serial"])
-    return rows
+        times, _ = part_times(courses["serial"])
+        student = sum(mean([v[1] for v in values]) for values in times.values())
+    return rows, student
 
 
-def print_rows(size, rows):
+def print_rows(size, rows, student=None):
+    """The table; with plain execution and the serial run, also the floor: what
+    no grader can go below at this strength, plain execution plus the time the
+    student's own code takes to answer the hidden examples."""
     base = rows[0][1] if rows and rows[0][0].startswith("plain execution (") else None
     print(f"\ncohort of {size} submissions")
     print(f"{'pipeline':62} {'total s':>8} {'s/sub':>6} {'sub/min':>7} {'x plain':>7} "
@@ -276,6 +282,10 @@ def print_rows(size, rows):
         ratio = f"{seconds / base:7.2f}" if base else f"{'-':>7}"
         print(f"{label:62} {seconds:8.1f} {seconds / size:6.2f} {60 * size / seconds:7.1f} {ratio} "
               f"{total / 2**20:8.0f} {single / 2**20:7.0f}")
+    if base and student is not None:
+        floor = base / size + student
+        print(f"floor, serial (plain execution + the student's code answering the checks): "
+              f"{floor:.2f} s/sub, {floor * size / base:.2f} x plain")
 
 
 def main(argv=None):
@@ -297,8 +307,8 @@ def main(argv=None):
     try:
         for size in sizes:
             print(f"\ncohort of {size}:", flush=True)
-            rows = bench_size(work, size, args.jobs, pipelines)
-            print_rows(size, rows)
+            rows, student = bench_size(work, size, args.jobs, pipelines)
+            print_rows(size, rows, student)
             sys.stdout.flush()
     finally:
         shutil.rmtree(work, ignore_errors=True)
