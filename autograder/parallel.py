@@ -174,8 +174,13 @@ class _DaskPool:
             self.client = Client(self.cluster)
         else:
             self.client = Client(scheduler)
-        # Workers import this package from the course folder (a shared filesystem).
-        self.client.run(exec, f"import sys\nif {course!r} not in sys.path: sys.path.insert(0, {course!r})")
+        # Workers import this package from the course folder (a shared filesystem),
+        # and so does the scheduler: it unpickles each task, which names
+        # autograder.parallel.grade_task. (A builtin is sent, since nothing of ours
+        # can be unpickled there before this has run.)
+        add_path = f"import sys\nif {course!r} not in sys.path: sys.path.insert(0, {course!r})"
+        self.client.run(exec, add_path)
+        self.client.run_on_scheduler(exec, add_path)
         self.executor = self.client.get_executor(pure=False)
 
     def submit(self, *args, **kwargs):

@@ -1,12 +1,15 @@
 """``python -m autograder grade`` (process pool and Dask) against serial ``nbgrader autograde``.
 
 One small class (a correct solution in another style, a typical mistake, a
-blank stub) is graded three times in three copies of the course: serially by
-nbgrader, with ``--jobs 2``, and on an embedded Dask LocalCluster. Grades in
-the gradebook, the per-part results and the feedback pages must be the same.
+blank stub) is graded four times in four copies of the course: serially by
+nbgrader, with ``--jobs 2``, on an embedded Dask LocalCluster, and on a Dask
+cluster started apart (``dask scheduler`` and ``dask worker`` processes, the
+way an instructor runs one) through ``--scheduler``. Grades in the gradebook,
+the per-part results and the feedback pages must be the same.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -65,6 +68,43 @@ def dask(course_factory):
     return course, log
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler(course_factory, tmp_path_factory):
+    """A cluster of its own processes: one scheduler, two single-threaded workers."""
+    from distributed import Client
+    course = build_class(course_factory("scheduler"))
+    address = f"tcp://127.0.0.1:{free_port()}"
+    env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
+    dask = os.path.join(VENV_BIN, "dask")
+    work = tmp_path_factory.mktemp("dask-workers")  # workers start outside the course folder
+    logs = open(work / "cluster.log", "w")
+    cluster = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                 "--no-dashboard"], env=env, cwd=work, stdout=logs, stderr=logs)]
+    try:
+        cluster.append(subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
+                                         "--no-dashboard", "--local-directory", str(work)],
+                                        env=env, cwd=work, stdout=logs, stderr=logs))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        log = grade_parallel(course, "--scheduler", address)
+        nbgrader(course, "generate_feedback", "conv2d")
+        yield course, log
+    finally:
+        for proc in reversed(cluster):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        logs.close()
+
+
 def scores(course):
     """Every grade cell's score in gradebook.db, per student."""
     out = {}
@@ -87,7 +127,7 @@ def feedback(course, student):
         return f.read()
 
 
-@pytest.mark.parametrize("pipeline", ["jobs2", "dask"])
+@pytest.mark.parametrize("pipeline", ["jobs2", "dask", "scheduler"])
 def test_same_grades_and_feedback_as_serial(serial, pipeline, request):
     course, log = request.getfixturevalue(pipeline)
     # Every submission came from the cache: nbgrader graded none of them again.
