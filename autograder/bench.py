@@ -192,7 +192,7 @@ def mean(values):
 def print_part_times(course):
     """Where a submission's time goes: the notebook, then each part's checks split
     into the student's own code answering (the floor at this strength) and the
-    grader's work around it."""
+    grader's work around it. Returns the student's share, seconds per submission."""
     times, notebooks = part_times(course)
     print(f"\n{'per submission (serial run), mean s':36} {'checks':>7} {'student':>8} {'grader':>7} {'max':>6}")
     print(f"{'notebook executed in the sandbox':36} {mean(notebooks):7.2f} {'':>8} {'':>7} "
@@ -205,6 +205,7 @@ def print_part_times(course):
         print(f"{name:36} {checks:7.2f} {student:8.2f} {checks - student:7.2f} "
               f"{max(v[0] for v in values):6.2f}")
     print(f"{'all hidden checks':36} {total[0]:7.2f} {total[1]:8.2f} {total[0] - total[1]:7.2f}")
+    return total[1]
 
 
 def scores(course):
@@ -264,9 +265,7 @@ def bench_size(work, size, jobs, pipelines):
         print(f"  scores identical across {', '.join(graded)}: {same}")
     student = None
     if "serial" in courses:
-        print_part_times(courses["serial"])
-        times, _ = part_times(courses["serial"])
-        student = sum(mean([v[1] for v in values]) for values in times.values())
+        student = print_part_times(courses["serial"])
     return rows, student
 
 

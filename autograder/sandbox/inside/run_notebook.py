@@ -13,7 +13,7 @@ without it, so the parts defined elsewhere can still be graded. The kernel
 is started and warmed (TensorFlow imported) before the notebook arrives, so
 a sandbox can be started ahead of need. When the last cell has run, the
 kernel connects to the grader's socket and answers probe requests (see
-``kernel_server.py``) until the grader says goodbye.
+``kernel_server.py``) until the grader closes the channel and stops the sandbox.
 """
 import asyncio
 import json

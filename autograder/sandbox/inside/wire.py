@@ -72,23 +72,24 @@ def decode_array(blob):
         raise WireError(f"unreadable array: {exc}") from None
 
 
+def _check_blob_bytes(total):
+    if total > MAX_BLOB_BYTES:
+        raise WireError(f"the returned arrays take {total} bytes, more than the {MAX_BLOB_BYTES} allowed")
+
+
 def send(sock, header, arrays=None):
     """Send one frame: ``header`` (JSON-able dict) plus named arrays."""
     arrays = {name: np.asarray(value) for name, value in (arrays or {}).items()}
-    # Checked before encoding too: serialising a 300 MB array only to refuse it
-    # costs seconds per call, and hypothesis calls it again while shrinking.
-    total = sum(array.nbytes for array in arrays.values())
-    if total > MAX_BLOB_BYTES:
-        raise WireError(f"the returned arrays take {total} bytes, more than the {MAX_BLOB_BYTES} allowed")
+    # Refused before a byte is sent, so the sender can still reply with an error;
+    # and checked before encoding too: serialising a 300 MB array only to refuse
+    # it costs seconds per call, and hypothesis calls it again while shrinking.
+    _check_blob_bytes(sum(array.nbytes for array in arrays.values()))
     blobs = [(name, encode_array(value)) for name, value in arrays.items()]
     header = dict(header, blobs=[[name, len(blob)] for name, blob in blobs])
     head = json.dumps(header, allow_nan=False).encode()
     if len(head) > MAX_HEADER_BYTES:
         raise WireError("header too large")
-    # Refused here, before a byte is sent, so the sender can still reply with an error.
-    total = sum(len(blob) for _, blob in blobs)
-    if total > MAX_BLOB_BYTES:
-        raise WireError(f"the returned arrays take {total} bytes, more than the {MAX_BLOB_BYTES} allowed")
+    _check_blob_bytes(sum(len(blob) for _, blob in blobs))  # the .npy headers count too
     sock.sendall(struct.pack(">I", len(head)) + head + b"".join(blob for _, blob in blobs))
 
 
